@@ -1,0 +1,119 @@
+"""Versioned Arrow schemas of every record that flows between stages.
+
+Each Parquet artifact carries `pav.schema` = "<kind>/<version>" in its metadata; readers check it
+and the columns, so a foreign or stale file fails with a message naming it.
+"""
+
+import pyarrow as pa
+
+# The paper's seven reward dimensions, in the order of its table.
+VIDEO_DIMENSIONS = ("vq", "tc", "dd", "tva", "fc")  # VideoScore: 1-4 band
+IMAGE_DIMENSIONS = ("aesthetic", "preference")  # image-level: own band, normalised in aggregation
+DIMENSIONS = VIDEO_DIMENSIONS + IMAGE_DIMENSIONS
+DIMENSION_NAMES = {
+    "vq": "visual quality",
+    "tc": "temporal consistency",
+    "dd": "dynamic degree",
+    "tva": "text-video alignment",
+    "fc": "factual consistency",
+    "aesthetic": "aesthetic",
+    "preference": "preference (MPS)",
+}
+
+_score_fields = [pa.field(d, pa.float64()) for d in DIMENSIONS]
+
+SCHEMAS: dict[str, tuple[int, pa.Schema]] = {
+    # Source prompts of a run.
+    "prompts": (1, pa.schema([
+        ("prompt_id", pa.string()),  # hash of the text: stable across runs and files
+        ("prompt", pa.string()),
+        ("source", pa.string()),  # where it came from: "vbench", a file name, ...
+    ])),
+    # Prompt texts proposed during evolution (round 0 is the original itself).
+    "candidates": (1, pa.schema([
+        ("candidate_id", pa.string()),  # hash of (prompt_id, text)
+        ("prompt_id", pa.string()),
+        ("original", pa.string()),
+        ("prompt", pa.string()),
+        ("parent_id", pa.string()),  # null for the original
+        ("round", pa.int32()),
+        ("operator", pa.string()),
+    ])),
+    # Rendered videos; the mp4 lives beside, relative to the store root.
+    "videos": (1, pa.schema([
+        ("video_id", pa.string()),  # hash of (generator key, prompt text, seed)
+        ("prompt", pa.string()),
+        ("seed", pa.int64()),
+        ("generator", pa.string()),
+        ("generator_config", pa.string()),  # JSON of the generator's settings
+        ("path", pa.string()),  # mp4, relative to the store root; null when generation failed
+        ("content_hash", pa.string()),  # sha256 of the mp4 bytes
+        ("width", pa.int32()),
+        ("height", pa.int32()),
+        ("frames", pa.int32()),
+        ("fps", pa.float64()),
+        ("seconds", pa.float64()),  # wall time of this video's share of its batch
+        ("error", pa.string()),  # null unless generation failed
+    ])),
+    # Rewards of one video against the ORIGINAL prompt.
+    "scores": (1, pa.schema([
+        ("video_id", pa.string()),
+        ("original", pa.string()),
+        ("suite", pa.string()),
+        *_score_fields,
+        ("error", pa.string()),
+    ])),
+    # Every evaluated candidate of an evolution run with its scores.
+    "evolution": (1, pa.schema([
+        ("candidate_id", pa.string()),
+        ("prompt_id", pa.string()),
+        ("original", pa.string()),
+        ("prompt", pa.string()),
+        ("parent_id", pa.string()),
+        ("round", pa.int32()),
+        ("operator", pa.string()),
+        ("video_id", pa.string()),
+        ("seed", pa.int64()),
+        *_score_fields,
+        ("overall", pa.float64()),
+        ("passes", pa.bool_()),
+        ("error", pa.string()),
+    ])),
+    # SFT pairs: TRL's prompt/completion columns plus provenance.
+    "pairs": (1, pa.schema([
+        ("prompt_id", pa.string()),
+        ("prompt", pa.string()),  # the original user prompt
+        ("completion", pa.string()),  # the target rewrite
+        ("overall", pa.float64()),
+        ("original_overall", pa.float64()),
+        *_score_fields,
+        ("source", pa.string()),
+    ])),
+    # DPO triplets: TRL's prompt/chosen/rejected columns.
+    "triplets": (1, pa.schema([
+        ("prompt_id", pa.string()),
+        ("prompt", pa.string()),
+        ("chosen", pa.string()),
+        ("rejected", pa.string()),
+        ("chosen_overall", pa.float64()),
+        ("rejected_overall", pa.float64()),
+        ("round", pa.int32()),
+    ])),
+    # Evaluation rows: one per (method, prompt, seed).
+    "evaluations": (1, pa.schema([
+        ("method", pa.string()),
+        ("prompt_id", pa.string()),
+        ("original", pa.string()),
+        ("prompt", pa.string()),  # what the video model was given
+        ("seed", pa.int64()),
+        ("video_id", pa.string()),
+        *_score_fields,
+        ("overall", pa.float64()),
+        ("error", pa.string()),
+    ])),
+}
+
+
+def schema_tag(kind: str) -> str:
+    version, _ = SCHEMAS[kind]
+    return f"{kind}/{version}"

@@ -1,0 +1,230 @@
+"""The artifact store: every stage reads and writes through it, never through ad-hoc paths.
+
+A run lives under one root (a local path or an fsspec URL: file://, memory://, s3://, gs://).
+Tables are Parquet with a versioned schema; names are content-addressed by the caller's inputs, so
+the same inputs find the finished artifact and changed inputs never reuse a stale one. Every write
+goes to a hidden temporary name first and is renamed into place, so a writer killed mid-write
+leaves nothing visible under the final name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+import fsspec
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import BaseModel
+
+from data.schemas import SCHEMAS, schema_tag
+
+
+class ArtifactError(ValueError):
+    """A stored artifact is missing, foreign, corrupt or of another schema version."""
+
+
+def content_key(*parts: Any, length: int = 16) -> str:
+    """Stable hash of JSON-able parts (pydantic models are dumped first)."""
+    def norm(x: Any) -> Any:
+        if isinstance(x, BaseModel):
+            return x.model_dump(mode="json")
+        if isinstance(x, (list, tuple)):
+            return [norm(i) for i in x]
+        if isinstance(x, dict):
+            return {str(k): norm(v) for k, v in x.items()}
+        return x
+    blob = json.dumps([norm(p) for p in parts], sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()[:length]
+
+
+class ArtifactRef(BaseModel):
+    """What a stage task returns: where its artifact lives, never the data itself."""
+
+    root: str
+    path: str  # relative to root
+    kind: str  # a schema kind, or "file" / "dir"
+
+    def exists(self) -> bool:
+        return Store(self.root).exists(self.path)
+
+    def read(self) -> pd.DataFrame:
+        return Store(self.root).read_table(self)
+
+
+class Store:
+    """Artifact IO under one root."""
+
+    def __init__(self, root: str | os.PathLike):
+        root = str(root)
+        self.fs, base = fsspec.core.url_to_fs(root)
+        self.base = base.rstrip("/")
+        self.root = root if "://" in root else str(Path(root).resolve())
+        if self.fs.protocol in ("file", ("file", "local")) or "file" in _protocols(self.fs):
+            os.makedirs(self.base, exist_ok=True)
+
+    def __repr__(self) -> str:
+        return f"Store({self.root!r})"
+
+    # -- paths -------------------------------------------------------------------------------
+    def _abs(self, path: str) -> str:
+        return f"{self.base}/{path.lstrip('/')}" if path else self.base
+
+    def url(self, path: str) -> str:
+        """Full URL (or local path) of a relative artifact path."""
+        return f"{self.root.rstrip('/')}/{path.lstrip('/')}"
+
+    def exists(self, path: str) -> bool:
+        return self.fs.exists(self._abs(path))
+
+    def ls(self, prefix: str) -> list[str]:
+        """Relative paths of the visible files under a prefix (temporary files are hidden)."""
+        target = self._abs(prefix)
+        if not self.fs.exists(target):
+            return []
+        found = self.fs.find(target)
+        rel = [f[len(self.base):].lstrip("/") for f in found]
+        return sorted(p for p in rel if not Path(p).name.startswith("."))
+
+    def delete(self, path: str) -> None:
+        target = self._abs(path)
+        if self.fs.exists(target):
+            self.fs.rm(target, recursive=True)
+
+    # -- bytes -------------------------------------------------------------------------------
+    def write_bytes(self, path: str, data: bytes) -> ArtifactRef:
+        """Atomic write: a temporary sibling, then a rename."""
+        final = self._abs(path)
+        parent = final.rsplit("/", 1)[0]
+        self.fs.makedirs(parent, exist_ok=True)
+        tmp = f"{parent}/.tmp-{uuid.uuid4().hex}-{final.rsplit('/', 1)[1]}"
+        with self.fs.open(tmp, "wb") as f:
+            f.write(data)
+        self.fs.mv(tmp, final)
+        return ArtifactRef(root=self.root, path=path, kind="file")
+
+    def read_bytes(self, path: str) -> bytes:
+        if not self.exists(path):
+            raise ArtifactError(f"{self.url(path)}: no such artifact")
+        with self.fs.open(self._abs(path), "rb") as f:
+            return f.read()
+
+    def write_json(self, path: str, obj: Any) -> ArtifactRef:
+        return self.write_bytes(path, json.dumps(obj, indent=2, sort_keys=True, default=str).encode())
+
+    def read_json(self, path: str) -> Any:
+        return json.loads(self.read_bytes(path))
+
+    # -- directories (model checkpoints) -------------------------------------------------------
+    def put_dir(self, local_dir: str | os.PathLike, path: str) -> ArtifactRef:
+        """Copy a local directory into the store; the marker file is written last, atomically."""
+        local_dir = Path(local_dir)
+        for f in sorted(local_dir.rglob("*")):
+            if f.is_file():
+                self.write_bytes(f"{path}/{f.relative_to(local_dir).as_posix()}", f.read_bytes())
+        self.write_bytes(f"{path}/.complete", b"ok")
+        return ArtifactRef(root=self.root, path=path, kind="dir")
+
+    def dir_complete(self, path: str) -> bool:
+        return self.fs.exists(self._abs(f"{path}/.complete"))
+
+    def local_dir(self, path: str) -> Path:
+        """A local directory holding `path`: the directory itself on a local root, else a copy."""
+        if not self.dir_complete(path):
+            raise ArtifactError(f"{self.url(path)}: no complete directory artifact")
+        if "file" in _protocols(self.fs):
+            return Path(self._abs(path))
+        dest = Path(tempfile.mkdtemp(prefix="pav-")) / Path(path).name
+        for rel in self.ls(path):
+            target = dest / rel[len(path):].lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(self.read_bytes(rel))
+        return dest
+
+    # -- tables ------------------------------------------------------------------------------
+    def table_path(self, stage: str, name: str) -> str:
+        return f"{stage.strip('/')}/{name}.parquet"
+
+    def find_table(self, kind: str, stage: str, name: str) -> ArtifactRef | None:
+        """The finished artifact of these inputs, if there is one."""
+        path = self.table_path(stage, name)
+        return ArtifactRef(root=self.root, path=path, kind=kind) if self.exists(path) else None
+
+    def write_table(self, kind: str, stage: str, name: str, df: pd.DataFrame) -> ArtifactRef:
+        """Validate against the kind's schema and write atomically."""
+        path = self.table_path(stage, name)
+        table = to_arrow(kind, df, where=self.url(path))
+        buf = io.BytesIO()
+        pq.write_table(table, buf)
+        self.write_bytes(path, buf.getvalue())
+        return ArtifactRef(root=self.root, path=path, kind=kind)
+
+    def read_table(self, ref: ArtifactRef | str, kind: str | None = None) -> pd.DataFrame:
+        """Read and check a table: schema tag, version and columns; errors name the file."""
+        path = ref.path if isinstance(ref, ArtifactRef) else ref
+        kind = kind or (ref.kind if isinstance(ref, ArtifactRef) else None)
+        where = self.url(path)
+        try:
+            table = pq.read_table(io.BytesIO(self.read_bytes(path)))
+        except ArtifactError:
+            raise
+        except Exception as e:  # pyarrow raises several types for damaged files
+            raise ArtifactError(f"{where}: not a readable Parquet file ({e})") from e
+        return from_arrow(table, kind, where)
+
+    def read_tables(self, kind: str, stage: str) -> pd.DataFrame:
+        """All tables of one kind under a stage prefix, concatenated (empty frame if none)."""
+        paths = [p for p in self.ls(stage) if p.endswith(".parquet")]
+        frames = [self.read_table(p, kind) for p in paths]
+        if not frames:
+            return empty_frame(kind)
+        return pd.concat(frames, ignore_index=True)
+
+
+def _protocols(fs) -> tuple[str, ...]:
+    p = fs.protocol
+    return (p,) if isinstance(p, str) else tuple(p)
+
+
+def empty_frame(kind: str) -> pd.DataFrame:
+    return SCHEMAS[kind][1].empty_table().to_pandas()
+
+
+def to_arrow(kind: str, df: pd.DataFrame, where: str = "table") -> pa.Table:
+    if kind not in SCHEMAS:
+        raise ArtifactError(f"{where}: unknown record kind {kind!r}; known: {sorted(SCHEMAS)}")
+    _, schema = SCHEMAS[kind]
+    missing = [c for c in schema.names if c not in df.columns]
+    if missing:
+        raise ArtifactError(f"{where}: {kind} records lack columns {missing}")
+    try:
+        table = pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+        raise ArtifactError(f"{where}: {kind} records do not fit their schema ({e})") from e
+    return table.replace_schema_metadata({"pav.schema": schema_tag(kind)})
+
+
+def from_arrow(table: pa.Table, kind: str | None, where: str) -> pd.DataFrame:
+    tag = (table.schema.metadata or {}).get(b"pav.schema")
+    if tag is None:
+        raise ArtifactError(f"{where}: not a prompt-a-video artifact (no pav.schema metadata)")
+    found_kind, _, version = tag.decode().partition("/")
+    if kind is not None and found_kind != kind:
+        raise ArtifactError(f"{where}: holds {found_kind} records, expected {kind}")
+    if found_kind not in SCHEMAS:
+        raise ArtifactError(f"{where}: unknown record kind {found_kind!r}")
+    expected_version, schema = SCHEMAS[found_kind]
+    if version != str(expected_version):
+        raise ArtifactError(
+            f"{where}: {found_kind} schema version {version}, this code reads version {expected_version}")
+    missing = [c for c in schema.names if c not in table.schema.names]
+    if missing:
+        raise ArtifactError(f"{where}: {found_kind} file lacks columns {missing}")
+    return table.select(schema.names).to_pandas()

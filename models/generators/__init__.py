@@ -1,0 +1,50 @@
+"""Video generators: prompts + seeds -> videos.
+
+A backend is one file and one line in GENERATORS. Generators are loaded once per worker process
+(`load_generator` caches them) and reused across tasks and shards.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Protocol, Sequence
+
+import numpy as np
+
+from models import load_class
+
+
+@dataclass
+class Video:
+    """uint8 frames (T, H, W, 3) at fps; `error` is set (and frames None) when generation failed."""
+
+    frames: np.ndarray | None
+    fps: float
+    error: str | None = None
+
+
+class Generator(Protocol):
+    name: str
+
+    def generate(self, prompts: Sequence[str], seeds: Sequence[int]) -> list[Video]:
+        """One video per (prompt, seed), batched; a per-item failure is a Video with `error`."""
+
+    def settings(self) -> dict[str, Any]:
+        """JSON-able settings that change the output (part of every video's content key)."""
+
+
+GENERATORS: dict[str, str] = {
+    "sim-steady": "models.generators.sim:SimSteady",
+    "sim-scenic": "models.generators.sim:SimScenic",
+}
+
+_loaded: dict[str, Generator] = {}  # per-process model cache
+
+
+def load_generator(name: str, options: dict[str, Any] | None = None) -> Generator:
+    """The generator `name` with `options`, built once per process."""
+    key = json.dumps([name, options or {}], sort_keys=True, default=str)
+    if key not in _loaded:
+        _loaded[key] = load_class(GENERATORS, name, "generator")(**(options or {}))
+    return _loaded[key]

@@ -1,0 +1,1 @@
+"""prompt-a-video: configuration, Prefect environment and the `pav` command line."""

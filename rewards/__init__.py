@@ -1,0 +1,45 @@
+"""Rewards: video + ORIGINAL user prompt -> named scores.
+
+A reward provides one or more of the seven dimensions (data.schemas.DIMENSIONS). A suite is a list
+of rewards that together cover each dimension exactly once. A backend is one file and one line in
+REWARDS. Rewards read only pixels and the original prompt, never generator internals.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Protocol, Sequence
+
+import numpy as np
+
+from models import load_class
+
+VIDEO_FRAMES = 16  # frames sampled for the video-level dimensions (as the paper / VideoScore)
+IMAGE_FRAMES = 4  # frames sampled for the image-level dimensions (aesthetic, preference)
+
+
+class Reward(Protocol):
+    name: str
+    dimensions: tuple[str, ...]
+
+    def score(self, videos: Sequence[np.ndarray], prompts: Sequence[str]) -> list[dict[str, float]]:
+        """Scores per video (uint8 T,H,W,3 frames) against its original prompt, batched."""
+
+
+REWARDS: dict[str, str] = {
+}
+
+_loaded: dict[str, Reward] = {}  # per-process model cache
+
+
+def load_reward(name: str, options: dict[str, Any] | None = None) -> Reward:
+    key = json.dumps([name, options or {}], sort_keys=True, default=str)
+    if key not in _loaded:
+        _loaded[key] = load_class(REWARDS, name, "reward")(**(options or {}))
+    return _loaded[key]
+
+
+def sample_frames(frames: np.ndarray, n: int) -> np.ndarray:
+    """n uniformly spaced frames (repeats frames of a shorter video)."""
+    idx = np.linspace(0, len(frames) - 1, n).round().astype(int)
+    return frames[idx]
