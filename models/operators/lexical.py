@@ -1,0 +1,147 @@
+"""The LLM-free evolution operator: a genetic operator over descriptor phrases (after EvoPrompt's GA).
+
+A variant is the original prompt (its meaning, never replaced) followed by descriptor phrases.
+Phrases are crossed over from the history, weighted towards higher overall scores, then mutated by
+inserting, replacing or deleting phrases and dropping a whole kind, so a search can add the kinds a
+video model likes, drop those it dislikes, and grow or shrink the prompt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from typing import Sequence
+
+from models.operators import MutationRequest, MutationResult
+from models.operators.vocabulary import DESCRIPTORS, KIND_OF
+
+_SPLIT = re.compile(r"\s*[,.;]\s*")
+ATTEMPTS_PER_VARIANT = 40
+MAX_EXTRA_MUTATIONS = 3
+# Relative odds of the mutations; deleting is as reachable as adding, so length can go both ways.
+MUTATIONS = {"insert": 3, "replace": 3, "delete": 3, "drop_kind": 1}
+
+
+def stable_hash(text: str) -> int:
+    """A hash that is the same in every process (Python's hash() of a str is salted)."""
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _head(original: str) -> str:
+    return " ".join(original.split()).rstrip(" ,.;")
+
+
+def _segments(text: str) -> list[str]:
+    return [s for s in _SPLIT.split(" ".join(text.split())) if s]
+
+
+def tail_phrases(prompt: str, head: str) -> list[str]:
+    """The phrases a prompt adds to the original: what follows the head, or all its non-head phrases."""
+    text = " ".join(prompt.split())
+    if text.lower().startswith(head.lower()):
+        text = text[len(head):]
+    head_segments = {_norm(s) for s in _segments(head)}
+    return [s for s in _segments(text) if _norm(s) not in head_segments]
+
+
+def _dedupe(phrases: list[str]) -> list[str]:
+    seen, kept = set(), []
+    for p in phrases:
+        if _norm(p) not in seen:
+            seen.add(_norm(p))
+            kept.append(p)
+    return kept
+
+
+def _words(phrases: list[str]) -> int:
+    return sum(len(p.split()) for p in phrases)
+
+
+class LexicalOperator:
+    """Crossover of history phrases plus mutation from a video descriptor vocabulary; deterministic per seed."""
+
+    name = "lexical"
+
+    def __init__(self, max_added_words: int = 40, mutation_rate: float = 0.5):
+        if max_added_words < 1:
+            raise ValueError(f"max_added_words must be >= 1, got {max_added_words}")
+        if not 0.0 <= mutation_rate <= 1.0:
+            raise ValueError(f"mutation_rate must be in [0, 1], got {mutation_rate}")
+        self.max_added_words = max_added_words
+        self.mutation_rate = mutation_rate
+
+    def settings(self) -> dict:
+        return {"max_added_words": self.max_added_words, "mutation_rate": self.mutation_rate}
+
+    def mutate(self, requests: Sequence[MutationRequest]) -> list[MutationResult]:
+        return [self._mutate_one(r) for r in requests]
+
+    def _mutate_one(self, request: MutationRequest) -> MutationResult:
+        head = _head(request.original)
+        if not head:
+            return MutationResult(variants=[], error="original prompt is empty")
+        if request.n < 1:
+            return MutationResult(variants=[], error=f"n must be >= 1, got {request.n}")
+        rng = random.Random(request.seed + stable_hash(request.original))
+        ranked = sorted(request.history, key=lambda h: h.overall, reverse=True)
+        parents = [tail_phrases(h.prompt, head) for h in ranked] or [[]]
+        weights = [len(parents) - rank for rank in range(len(parents))]  # linear rank selection
+
+        known = {_norm(request.original), *(_norm(h.prompt) for h in request.history)}
+        fresh: list[str] = []
+        repeats: list[str] = []  # distinct children that are already in the history
+        for _ in range(ATTEMPTS_PER_VARIANT * request.n):
+            mother, father = rng.choices(parents, weights=weights, k=2)
+            child = self._mutated(self._crossover(mother, father, rng), rng)
+            if not child:  # the bare original is no variant
+                continue
+            text = ", ".join([head, *child])
+            if _norm(text) in known:
+                if text not in repeats:
+                    repeats.append(text)
+            elif text not in fresh:
+                fresh.append(text)
+                if len(fresh) == request.n:
+                    break
+        variants = (fresh + repeats)[:request.n]
+        if len(variants) < request.n:
+            return MutationResult(variants=[], error=f"found only {len(variants)} distinct variants of {request.n}"
+                                  f" (max_added_words={self.max_added_words} leaves too few phrases)")
+        warnings = [f"{len(variants) - len(fresh)} variant(s) repeat a prompt of the history"] \
+            if len(fresh) < request.n else []
+        return MutationResult(variants=variants, warnings=warnings)
+
+    @staticmethod
+    def _crossover(mother: list[str], father: list[str], rng: random.Random) -> list[str]:
+        """One-point crossover: a head of one parent's phrases joined to a tail of the other's."""
+        return _dedupe(mother[:rng.randint(0, len(mother))] + father[rng.randint(0, len(father)):])
+
+    def _mutated(self, phrases: list[str], rng: random.Random) -> list[str]:
+        phrases = list(phrases)
+        steps = 1
+        while steps <= MAX_EXTRA_MUTATIONS and rng.random() < self.mutation_rate:
+            steps += 1
+        for _ in range(steps):
+            op = rng.choices(list(MUTATIONS), weights=list(MUTATIONS.values()))[0]
+            present_kinds = sorted({KIND_OF[p] for p in phrases if p in KIND_OF})
+            if not phrases or op == "insert":
+                kind = rng.choice(sorted(DESCRIPTORS))
+                phrases.insert(rng.randint(0, len(phrases)), rng.choice(DESCRIPTORS[kind]))
+            elif op == "replace":
+                i = rng.randrange(len(phrases))
+                kind = KIND_OF.get(phrases[i]) or rng.choice(sorted(DESCRIPTORS))
+                phrases[i] = rng.choice(DESCRIPTORS[kind])
+            elif op == "delete" or not present_kinds:
+                del phrases[rng.randrange(len(phrases))]
+            else:  # drop every phrase of one kind
+                kind = rng.choice(present_kinds)
+                phrases = [p for p in phrases if KIND_OF.get(p) != kind]
+            phrases = _dedupe(phrases)
+        while _words(phrases) > self.max_added_words:
+            del phrases[rng.randrange(len(phrases))]
+        return phrases
