@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+
+from models.generators import GENERATORS, load_generator
+from models.generators.sim import SimScenic, SimSteady
+from rewards.cv_common import colour_mask, hsv_frames
+
+
+def test_registry_builds_both_profiles_with_settings():
+    assert {"sim-steady", "sim-scenic"} <= set(GENERATORS)
+    gen = load_generator("sim-scenic", {"frames": 8, "size": 32})
+    assert gen.settings() == {"profile": "sim-scenic", "size": 32, "frames": 8, "fps": 8.0}
+    (video,) = gen.generate(["a dog"], [0])
+    assert video.error is None and video.frames.shape == (8, 32, 32, 3) and video.frames.dtype == np.uint8
+
+
+def test_deterministic_in_prompt_seed_and_profile():
+    steady, scenic = SimSteady(), SimScenic()
+    a = steady.render("a cat on the beach", 1)
+    assert np.array_equal(a, steady.render("a cat on the beach", 1))
+    assert not np.array_equal(a, steady.render("a cat on the beach", 2))
+    assert not np.array_equal(a, scenic.render("a cat on the beach", 1))
+
+
+def test_colour_and_count_follow_the_prompt():
+    gen = SimSteady()
+    def red_share(prompt):
+        return colour_mask(hsv_frames(gen.render(prompt, 0)), "red").mean()
+    assert red_share("three red balls, golden hour, pan left") > 2 * red_share("one red ball, golden hour, pan left")
+    assert red_share("a red umbrella, soft light, zoom in") > 5 * red_share("a blue umbrella, soft light, zoom in")
+
+
+def test_scene_sets_the_background_palette():
+    gen = SimScenic()
+    beach = gen.render("a beach", 0)[:, -8:].mean(axis=(0, 1, 2))
+    snow = gen.render("a snowy mountain", 0)[:, -8:].mean(axis=(0, 1, 2))
+    assert snow[2] > beach[2] + 30  # snow ground is bluish white, sand is yellow
+
+
+def test_bad_inputs():
+    gen = SimSteady(frames=4, size=32)
+    with pytest.raises(ValueError, match="seeds"):
+        gen.generate(["a"], [0, 1])
+    with pytest.raises(ValueError, match="size"):
+        SimSteady(size=30)
+    videos = gen.generate(["", "x" * 10_000, "un chat très mignon ☃", None], [0, 0, 0, 0])
+    assert all(v.frames is not None for v in videos[:3])
+    assert videos[3].frames is None and "string" in videos[3].error
