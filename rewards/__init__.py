@@ -27,6 +27,19 @@ class Reward(Protocol):
 
 
 REWARDS: dict[str, str] = {
+    "cv-quality": "rewards.cv_quality:CvQuality",
+    "cv-alignment": "rewards.cv_alignment:CvAlignment",
+    "cv-aesthetic": "rewards.cv_aesthetic:CvAesthetic",
+    "videoscore": "rewards.videoscore:VideoScore",
+    "laion-aesthetic": "rewards.laion_aesthetic:LaionAesthetic",
+    "mps": "rewards.mps:Mps",
+    "clip-score": "rewards.clip_score:ClipScore",
+}
+
+# Named reward suites; each covers every dimension exactly once.
+SUITES: dict[str, list[str]] = {
+    "cv": ["cv-quality", "cv-alignment", "cv-aesthetic"],  # weight-free, the embedded default
+    "gpu": ["videoscore", "laion-aesthetic", "mps"],  # the paper's reward models
 }
 
 _loaded: dict[str, Reward] = {}  # per-process model cache

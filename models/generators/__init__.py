@@ -37,6 +37,8 @@ class Generator(Protocol):
 GENERATORS: dict[str, str] = {
     "sim-steady": "models.generators.sim:SimSteady",
     "sim-scenic": "models.generators.sim:SimScenic",
+    "diffusers": "models.generators.diffusers_video:DiffusersVideo",
+    "command": "models.generators.command:CommandVideo",
 }
 
 _loaded: dict[str, Generator] = {}  # per-process model cache

@@ -1,0 +1,93 @@
+"""Text-to-video with a diffusers pipeline (CogVideoX 2b/5b, Wan 2.1, LTX-Video, ...) by hub id or local path."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import diffusers
+import numpy as np
+import torch
+
+from models.generators import Video
+
+DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
+
+
+class DiffusersVideo:
+    """One pipeline per worker process; prompts are batched with one seeded generator per prompt."""
+
+    name = "diffusers"
+
+    def __init__(
+        self,
+        model: str,
+        pipeline: str | None = None,
+        torch_dtype: str = "bf16",
+        device: str = "cuda",
+        num_frames: int = 49,
+        height: int = 480,
+        width: int = 720,
+        num_inference_steps: int = 50,
+        guidance_scale: float = 6.0,
+        fps: float = 8.0,
+        batch_size: int = 1,
+        negative_prompt: str = "",
+        enable_model_cpu_offload: bool = False,
+        enable_vae_tiling: bool = False,
+        call_kwargs: dict[str, Any] | None = None,
+    ):
+        if torch_dtype not in DTYPES:
+            raise ValueError(f"unknown torch_dtype {torch_dtype!r}; valid: {', '.join(DTYPES)}")
+        for option, value in [("num_frames", num_frames), ("height", height), ("width", width),
+                              ("num_inference_steps", num_inference_steps), ("batch_size", batch_size), ("fps", fps)]:
+            if value <= 0:
+                raise ValueError(f"{option} must be positive, got {value}")
+        self.options = dict(
+            model=model, pipeline=pipeline, torch_dtype=torch_dtype, num_frames=num_frames, height=height,
+            width=width, num_inference_steps=num_inference_steps, guidance_scale=guidance_scale, fps=fps,
+            negative_prompt=negative_prompt, enable_vae_tiling=enable_vae_tiling, call_kwargs=call_kwargs or {},
+        )
+        self.device, self.batch_size = device, batch_size
+        self.pipe = _pipeline_class(pipeline).from_pretrained(model, dtype=DTYPES[torch_dtype])
+        self.pipe.set_progress_bar_config(disable=True)
+        if enable_model_cpu_offload:
+            self.pipe.enable_model_cpu_offload(device=device)
+        else:
+            self.pipe.to(device)
+        if enable_vae_tiling:
+            self.pipe.vae.enable_tiling()
+
+    def settings(self) -> dict[str, Any]:
+        """Everything that changes the pixels (not device, batch size or offloading)."""
+        return dict(self.options)
+
+    @torch.no_grad()
+    def generate(self, prompts: Sequence[str], seeds: Sequence[int]) -> list[Video]:
+        if len(prompts) != len(seeds):
+            raise ValueError(f"{len(prompts)} prompts but {len(seeds)} seeds")
+        o = self.options
+        videos = []
+        for start in range(0, len(prompts), self.batch_size):
+            batch = list(prompts[start : start + self.batch_size])
+            # CPU generators: the same seed gives the same initial noise on any device and in any batch.
+            generators = [torch.Generator("cpu").manual_seed(int(s)) for s in seeds[start : start + self.batch_size]]
+            frames = self.pipe(
+                prompt=batch,
+                negative_prompt=[o["negative_prompt"]] * len(batch) if o["negative_prompt"] else None,
+                num_frames=o["num_frames"], height=o["height"], width=o["width"],
+                num_inference_steps=o["num_inference_steps"], guidance_scale=o["guidance_scale"],
+                generator=generators, output_type="np", **o["call_kwargs"],
+            ).frames
+            for clip in np.asarray(frames):
+                videos.append(Video(frames=(clip * 255).round().clip(0, 255).astype(np.uint8), fps=o["fps"]))
+        return videos
+
+
+def _pipeline_class(name: str | None) -> type[diffusers.DiffusionPipeline]:
+    """diffusers.<name>, or DiffusionPipeline (which reads the class from model_index.json) when None."""
+    if name is None:
+        return diffusers.DiffusionPipeline
+    cls = getattr(diffusers, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, diffusers.DiffusionPipeline)):
+        raise ValueError(f"pipeline {name!r} is not a diffusers pipeline class (e.g. CogVideoXPipeline, WanPipeline)")
+    return cls

@@ -1,0 +1,137 @@
+"""Real generator backends at tiny size: diffusers pipelines loaded from a local path, and the command backend."""
+
+import json
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from models.generators import load_generator
+from tiny_vision import save_tiny_cogvideox, save_tiny_wan
+
+PROMPTS = ["a red cat", "a dog running in the city at night", "sea"]
+TINY = dict(torch_dtype="fp32", device="cpu", height=16, width=16, num_inference_steps=2,
+            call_kwargs={"max_sequence_length": 16})
+
+
+@pytest.fixture(scope="module")
+def cogvideox(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cogvideox")
+    save_tiny_cogvideox(path)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def wan(tmp_path_factory):
+    path = tmp_path_factory.mktemp("wan")
+    save_tiny_wan(path)
+    return str(path)
+
+
+def _diff(a, b) -> int:
+    return int(np.abs(a.astype(int) - b.astype(int)).max())
+
+
+def test_cogvideox_by_local_path(cogvideox):
+    batched = load_generator("diffusers", dict(model=cogvideox, num_frames=8, fps=8, batch_size=3, **TINY))
+    assert type(batched.pipe).__name__ == "CogVideoXPipeline"  # found through model_index.json
+    videos = batched.generate(PROMPTS, [1, 2, 1])
+    for v in videos:
+        assert v.error is None and v.fps == 8
+        assert v.frames.shape == (8, 16, 16, 3) and v.frames.dtype == np.uint8
+    assert videos[0].frames.max() > videos[0].frames.min()  # scaled from [0, 1], not all one value
+
+    single = load_generator("diffusers", dict(model=cogvideox, num_frames=8, fps=8, batch_size=1, **TINY))
+    one_by_one = single.generate(PROMPTS, [1, 2, 1])
+    assert all(_diff(a.frames, b.frames) <= 1 for a, b in zip(videos, one_by_one))  # uint8 rounding at most
+    again = batched.generate(PROMPTS[:1], [1])[0]
+    assert _diff(again.frames, videos[0].frames) == 0
+    other_seed = batched.generate(PROMPTS[:1], [7])[0]
+    assert np.abs(other_seed.frames.astype(int) - videos[0].frames.astype(int)).mean() > 1
+    other_prompt = videos[2]  # same seed as videos[0], different prompt
+    assert np.abs(other_prompt.frames.astype(int) - videos[0].frames.astype(int)).mean() > 0.1
+
+
+def test_wan_with_explicit_pipeline_class(wan):
+    gen = load_generator("diffusers", dict(model=wan, pipeline="WanPipeline", num_frames=9, fps=16, **TINY))
+    videos = gen.generate(PROMPTS[:2], [3, 4])
+    assert [v.frames.shape for v in videos] == [(9, 16, 16, 3)] * 2 and videos[0].fps == 16
+    assert _diff(gen.generate(PROMPTS[:1], [3])[0].frames, videos[0].frames) == 0
+
+
+def test_diffusers_settings_and_bad_options(cogvideox):
+    gen = load_generator("diffusers", dict(model=cogvideox, num_frames=8, **TINY))
+    settings = gen.settings()
+    json.dumps(settings)
+    assert settings["num_frames"] == 8 and settings["call_kwargs"] == {"max_sequence_length": 16}
+    assert "device" not in settings and "batch_size" not in settings  # do not change the pixels
+    with pytest.raises(ValueError, match="torch_dtype 'int8'"):
+        load_generator("diffusers", dict(model=cogvideox, torch_dtype="int8"))
+    with pytest.raises(ValueError, match="'CLIPModel' is not a diffusers pipeline"):
+        load_generator("diffusers", dict(model=cogvideox, pipeline="CLIPModel"))
+    with pytest.raises(ValueError, match="num_frames must be positive"):
+        load_generator("diffusers", dict(model=cogvideox, num_frames=0))
+    with pytest.raises(ValueError, match="2 prompts but 1 seeds"):
+        gen.generate(PROMPTS[:2], [1])
+
+
+# A stand-in inference script: frame count = prompt length (proves the prompt arrives as one verbatim
+# argument), brightness = 10 * seed. Modes make it fail, write nothing, or hang.
+SCRIPT = textwrap.dedent("""
+    import sys, time
+    import imageio.v2 as imageio
+    import numpy as np
+    prompt, seed, output, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    if mode == "fail":
+        print("CUDA out of memory while sampling", file=sys.stderr)
+        sys.exit(1)
+    if mode == "hang":
+        time.sleep(30)
+    if mode == "ok":
+        frames = np.full((len(prompt), 32, 32, 3), 10 * seed, dtype=np.uint8)
+        with imageio.get_writer(output, fps=12, codec="libx264", macro_block_size=16) as writer:
+            for frame in frames:
+                writer.append_data(frame)
+""")
+
+
+@pytest.fixture
+def script(tmp_path):
+    path = tmp_path / "infer.py"
+    path.write_text(SCRIPT)
+    return path
+
+
+def _command(script, mode: str, **options):
+    return load_generator("command", dict(command=[sys.executable, str(script), "{prompt}", "{seed}", "{output}", mode],
+                                          **options))
+
+
+def test_command_reads_back_the_mp4(script, tmp_path):
+    gen = _command(script, "ok", cwd=str(tmp_path))
+    hostile = 'x"; touch PWNED; echo "$(id) {seed}'
+    videos = gen.generate(["a cat", hostile], [5, 9])
+    assert [v.error for v in videos] == [None, None]
+    assert videos[0].frames.shape == (5, 32, 32, 3) and videos[0].frames.dtype == np.uint8
+    assert videos[1].frames.shape[0] == len(hostile)  # passed verbatim, "{seed}" inside it left alone
+    assert abs(videos[0].frames.mean() - 50) < 3 and abs(videos[1].frames.mean() - 90) < 3
+    assert videos[0].fps == pytest.approx(12)
+    assert not (tmp_path / "PWNED").exists()
+    assert gen.settings() == {"command": [sys.executable, str(script), "{prompt}", "{seed}", "{output}", "ok"]}
+
+
+def test_command_failures_are_recorded(script):
+    failed = _command(script, "fail").generate(["a cat"], [1])[0]
+    assert failed.frames is None and "exit status 1" in failed.error and "CUDA out of memory" in failed.error
+    nothing = _command(script, "nothing").generate(["a cat"], [1])[0]
+    assert nothing.frames is None and "found 0" in nothing.error
+    hung = _command(script, "hang", timeout=1).generate(["a cat"], [1])[0]
+    assert hung.frames is None and "timed out after 1s" in hung.error
+
+
+def test_command_template_is_checked(script):
+    with pytest.raises(ValueError, match="placeholders"):
+        load_generator("command", dict(command=f"{sys.executable} {script} {{prompt}} {{output}}"))
+    gen = load_generator("command", dict(command=f"{sys.executable} {script} {{prompt}} {{seed}} {{output}} ok"))
+    assert gen.generate(["dog"], [2])[0].frames.shape[0] == 3  # a string template is split like a shell would

@@ -1,0 +1,187 @@
+"""Real reward backends at tiny size: VideoScore, LAION aesthetic, MPS and CLIP score from local files."""
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import save_file
+from transformers import CLIPModel
+
+from data.schemas import VIDEO_DIMENSIONS
+from rewards import IMAGE_FRAMES, load_reward, sample_frames
+from rewards.mps import MpsModel
+from rewards.videoscore import QUERY, VideoScoreModel, query
+from tiny_vision import save_tiny_clip, save_tiny_videoscore
+
+PROMPTS = ["a red cat", "a golden sunset over the sea with a slow car", "a dog running in the city"]
+
+
+def _videos():
+    """Three clips of different lengths and sizes, so batching must cope with mixed shapes."""
+    rng = np.random.default_rng(0)
+    shapes = [(20, 24, 40, 3), (9, 32, 32, 3), (3, 30, 20, 3)]
+    return [rng.integers(0, 256, shape, dtype=np.uint8) for shape in shapes]
+
+
+def _values(scores, dim):
+    return np.array([s[dim] for s in scores])
+
+
+@pytest.fixture(scope="module")
+def clip_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("clip")
+    save_tiny_clip(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def videoscore_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("videoscore")
+    save_tiny_videoscore(path)
+    return path
+
+
+def test_videoscore_query_is_the_released_template():
+    text = query('a "red" cat', 16)
+    assert 'For this video, the text prompt is "a "red" cat",\nall the frames of video are as follows:\n' in text
+    assert "the better the video performs in that sub-score, \nthe lowest 1.0" in text  # trailing space kept
+    assert text.startswith("\nSuppose you are an expert") and text.endswith("<image> " * 16)
+    assert QUERY.count("{text_prompt}") == 1 and text.count("<image>") == 16
+
+
+def test_videoscore_scores(videoscore_dir, tmp_path):
+    videos = _videos()
+    batched = load_reward("videoscore", dict(model=str(videoscore_dir), torch_dtype="fp32", device="cpu",
+                                             batch_size=3))
+    assert batched.dimensions == VIDEO_DIMENSIONS
+    scores = batched.score(videos, PROMPTS)
+    assert [sorted(s) for s in scores] == [sorted(VIDEO_DIMENSIONS)] * 3
+    matrix = np.array([[s[d] for d in VIDEO_DIMENSIONS] for s in scores])
+    assert np.isfinite(matrix).all() and np.ptp(matrix, axis=1).min() > 0  # five different head outputs
+
+    single = load_reward("videoscore", dict(model=str(videoscore_dir), torch_dtype="fp32", device="cpu"))
+    assert np.allclose(matrix, [[s[d] for d in VIDEO_DIMENSIONS] for s in single.score(videos, PROMPTS)], atol=1e-5)
+    # The original prompt and the pixels both reach the model.
+    assert single.score(videos[:1], ["a blue car"])[0] != scores[0]
+    assert single.score([255 - videos[0]], PROMPTS[:1])[0] != scores[0]
+
+    # The released checkpoint's naming (Mantis Idefics2ForSequenceClassification): model.* + score.{weight,bias}.
+    keys = single.model.state_dict().keys()
+    assert {k.split(".")[0] for k in keys} == {"model", "score"}
+    assert {"score.weight", "score.bias"} <= set(keys)
+    assert {".".join(k.split(".")[:2]) for k in keys if k.startswith("model.")} == {
+        "model.vision_model", "model.connector", "model.text_model"}
+    assert single.model.state_dict()["score.weight"].shape == (5, 32)
+
+    resaved = tmp_path / "resaved"
+    VideoScoreModel.from_pretrained(videoscore_dir).save_pretrained(resaved)
+    single.processor.save_pretrained(resaved)
+    reloaded = load_reward("videoscore", dict(model=str(resaved), torch_dtype="fp32", device="cpu"))
+    assert reloaded.score(videos, PROMPTS) == single.score(videos, PROMPTS)
+
+
+def test_laion_aesthetic(clip_dir, tmp_path):
+    torch.manual_seed(1)
+    head = torch.nn.Linear(16, 1)
+    assert set(head.state_dict()) == {"weight", "bias"}  # the keys of sa_0_4_vit_l_14_linear.pth
+    torch.save(head.state_dict(), tmp_path / "head.pth")
+    save_file(head.state_dict(), tmp_path / "head.safetensors")
+    videos = _videos()
+    reward = load_reward("laion-aesthetic", dict(head=str(tmp_path / "head.pth"), clip_model=str(clip_dir),
+                                                 device="cpu", batch_size=2))
+    scores = _values(reward.score(videos, PROMPTS), "aesthetic")
+
+    # Reference: linear head on the L2-normalised CLIP image embedding, averaged over 4 uniform frames.
+    clip = CLIPModel.from_pretrained(clip_dir)
+    frames = sample_frames(videos[1], IMAGE_FRAMES)
+    pixels = reward.processor(images=list(frames), return_tensors="pt")["pixel_values"]
+    with torch.no_grad():
+        embeds = clip.get_image_features(pixel_values=pixels).pooler_output
+        expected = head(embeds / embeds.norm(dim=-1, keepdim=True)).mean()
+    assert scores[1] == pytest.approx(float(expected), abs=1e-5)
+
+    from_safetensors = load_reward("laion-aesthetic", dict(head=str(tmp_path / "head.safetensors"),
+                                                           clip_model=str(clip_dir), device="cpu", batch_size=1))
+    assert np.allclose(_values(from_safetensors.score(videos, PROMPTS), "aesthetic"), scores, atol=1e-6)
+    assert len(set(np.round(scores, 6))) == 3
+
+
+def test_weight_files_fail_clearly(clip_dir, tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"laion-aesthetic head: weights file '.*missing.pth' not found "
+                                                r"\(get it from https://github.com/LAION-AI/aesthetic-predictor"):
+        load_reward("laion-aesthetic", dict(head=str(tmp_path / "missing.pth"), clip_model=str(clip_dir),
+                                            device="cpu"))
+    # The improved predictor's MLP head is a different architecture: refused with the key names.
+    mlp = torch.nn.Sequential(torch.nn.Linear(16, 8), torch.nn.Linear(8, 1))
+    torch.save({f"layers.{k}": v for k, v in mlp.state_dict().items()}, tmp_path / "mlp.pth")
+    with pytest.raises(ValueError, match=r"does not match Linear: missing \['weight', 'bias'\], unexpected"):
+        load_reward("laion-aesthetic", dict(head=str(tmp_path / "mlp.pth"), clip_model=str(clip_dir), device="cpu"))
+    torch.save(torch.nn.Linear(16, 1), tmp_path / "pickled.pth")  # a whole pickled module, like the MPS release
+    with pytest.raises(ValueError, match="is not a plain state_dict"):
+        load_reward("laion-aesthetic", dict(head=str(tmp_path / "pickled.pth"), clip_model=str(clip_dir),
+                                            device="cpu"))
+    with pytest.raises(FileNotFoundError, match="mps checkpoint: weights file .*not found.*github.com/Kwai-Kolors/MPS"):
+        load_reward("mps", dict(checkpoint=str(tmp_path / "MPS_overall.safetensors"), clip_model=str(clip_dir),
+                                device="cpu"))
+
+
+# Key names of the released MPS_overall_checkpoint.pth for one fusion layer (Kwai-Kolors/MPS cross_modeling.py).
+RELEASED_MPS_LAYER_KEYS = {
+    "cross_model.layers.0.0.fn.norm.weight", "cross_model.layers.0.0.fn.norm.bias",
+    "cross_model.layers.0.0.fn.to_q.weight", "cross_model.layers.0.0.fn.to_kv.weight",
+    "cross_model.layers.0.0.fn.to_out.weight", "cross_model.layers.0.0.fn.ff.0.weight",
+    "cross_model.layers.0.0.fn.ff.2.weight",
+    "cross_model.layers.0.1.fn.norm.weight", "cross_model.layers.0.1.fn.norm.bias",
+    "cross_model.layers.0.1.fn.rotary_emb.inv_freq", "cross_model.layers.0.1.fn.fused_attn_ff_proj.weight",
+    "cross_model.layers.0.1.fn.attn_out.weight", "cross_model.layers.0.1.fn.ff_out.1.weight",
+}
+
+
+def test_mps(clip_dir, tmp_path):
+    clip = CLIPModel.from_pretrained(clip_dir)
+    torch.manual_seed(2)
+    model = MpsModel(clip.config)
+    model.model.load_state_dict(clip.state_dict())
+    state = model.state_dict()
+    assert {k for k in state if k.startswith("cross_model.layers.0.")} == RELEASED_MPS_LAYER_KEYS
+    assert {k.split(".")[0] for k in state} == {"model", "cross_model"} and "model.logit_scale" in state
+    assert {k.split(".")[2] for k in state if k.startswith("cross_model.")} == {"0", "1", "2", "3"}
+    save_file(state, tmp_path / "mps.safetensors")
+    # transformers 4.27 (the release) also stored the CLIP position ids: accepted and ignored.
+    old = dict(state, **{"model.text_model.embeddings.position_ids": torch.arange(16)[None]})
+    torch.save(old, tmp_path / "mps_old.pth")
+
+    videos = _videos()
+    options = dict(clip_model=str(clip_dir), torch_dtype="fp32", device="cpu")
+    batched = load_reward("mps", dict(checkpoint=str(tmp_path / "mps.safetensors"), batch_size=3, **options))
+    scores = _values(batched.score(videos, PROMPTS), "preference")
+    assert np.isfinite(scores).all() and len(set(np.round(scores, 5))) == 3
+    single = load_reward("mps", dict(checkpoint=str(tmp_path / "mps_old.pth"), batch_size=1, **options))
+    assert np.allclose(_values(single.score(videos, PROMPTS), "preference"), scores, atol=1e-4)
+    assert single.score(videos[:1], ["a blue car"])[0]["preference"] != pytest.approx(scores[0], abs=1e-4)
+
+    # The score is the scaled cosine of the fused image CLS token and the prompt's end-of-text feature.
+    frames = sample_frames(videos[0], IMAGE_FRAMES)
+    pixels = batched.processor(images=list(frames), return_tensors="pt")["pixel_values"]
+    ids = batched._tokenize([PROMPTS[0]] * IMAGE_FRAMES)
+    with torch.no_grad():
+        per_frame = model(pixels, ids, batched.condition.expand(IMAGE_FRAMES, -1))
+    assert scores[0] == pytest.approx(float(per_frame.mean()), abs=1e-4)
+    assert per_frame.abs().max() <= model.model.logit_scale.exp() + 1e-4
+
+
+def test_clip_score(clip_dir):
+    videos = _videos()
+    reward = load_reward("clip-score", dict(clip_model=str(clip_dir), device="cpu", batch_size=3))
+    scores = _values(reward.score(videos, PROMPTS), "clip")
+    assert (np.abs(scores) <= 1).all() and len(set(np.round(scores, 6))) == 3
+    single = load_reward("clip-score", dict(clip_model=str(clip_dir), device="cpu", batch_size=1))
+    assert np.allclose(_values(single.score(videos, PROMPTS), "clip"), scores, atol=1e-5)
+
+    clip = CLIPModel.from_pretrained(clip_dir)
+    frames = sample_frames(videos[2], IMAGE_FRAMES)
+    pixels = reward.processor(images=list(frames), return_tensors="pt")["pixel_values"]
+    with torch.no_grad():
+        image = torch.nn.functional.normalize(clip.get_image_features(pixel_values=pixels).pooler_output, dim=-1)
+        text = clip.get_text_features(**reward.tokenizer([PROMPTS[2]], return_tensors="pt")).pooler_output
+    expected = (image @ torch.nn.functional.normalize(text, dim=-1).T).mean()
+    assert scores[2] == pytest.approx(float(expected), abs=1e-5)
