@@ -1,0 +1,332 @@
+"""The evaluation report: the paper's table, win rates and plots as Markdown plus one self-contained HTML file."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import textwrap
+
+import numpy as np
+import pandas as pd
+from matplotlib import colormaps
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from data.schemas import DIMENSION_NAMES, DIMENSIONS, IMAGE_DIMENSIONS, VIDEO_DIMENSIONS
+from data.store import Store
+from rewards import sample_frames
+from rewards.aggregate import AggregationConfig
+from rewards.evaluation import method_table, normalised_table, stage_progress, win_rates
+
+LABELS = {"vq": "VQ", "tc": "TC", "dd": "DD", "tva": "TVA", "fc": "FC", "aesthetic": "Aesthetic",
+          "preference": "Preference", "average": "Average", "overall": "Overall"}
+TABLE_METRICS = (*DIMENSIONS, "average", "overall")
+STRIP_FRAMES = 4
+MAX_SAMPLE_PROMPTS = 4
+OUTCOME_COLOURS = {"win": "#2e7d32", "tie": "#9e9e9e", "loss": "#c62828"}
+CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.3em .6em}
+th{background:#f2f2f2}td{text-align:right}td:first-child{text-align:left}img{max-width:100%}
+.caption{color:#555;font-size:.9em}"""
+
+
+def interval(mean: float, lo: float, hi: float) -> str:
+    """'2.41 [2.35, 2.47]', or 'n/a' when there is no finite mean."""
+    if not np.isfinite(mean):
+        return "n/a"
+    return f"{mean:.2f} [{lo:.2f}, {hi:.2f}]"
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    """The paper's table (a method_table) in Markdown: one row per method, means with 95% intervals."""
+    headers, rows = _method_rows(table)
+    return _markdown(headers, rows)
+
+
+def markdown_win_rates(wins: pd.DataFrame) -> str:
+    """A win_rates frame in Markdown, fractions as percentages."""
+    headers, rows = _win_rows(wins)
+    return _markdown(headers, rows)
+
+
+def terminal_rows(table: pd.DataFrame) -> list[dict]:
+    """One plain dict per method of a method_table: n and rounded means, for printing."""
+    return [{"method": r["method"], "n": int(r["n"]), **{m: round(float(r[m]), 2) for m in TABLE_METRICS}}
+            for _, r in table.iterrows()]
+
+
+def write_report(store: Store, stage: str, evals: pd.DataFrame, aggregation: AggregationConfig, *, title: str,
+                 evolution_rounds: list[dict] | None = None,
+                 frames: dict[str, list[tuple[str, np.ndarray | None]]] | None = None,
+                 cross_model: pd.DataFrame | None = None, n_boot: int = 1000) -> dict[str, str]:
+    """Write report.html (self-contained), report.md and the PNGs under `stage`; returns name -> store path.
+
+    `frames` maps an original prompt to the clips to show for it, e.g. [("original", frames), ("dpo-2", frames)];
+    the first MAX_SAMPLE_PROMPTS prompts are drawn. `cross_model` is a cross_model_matrix.
+    """
+    for prompt, group in (frames or {}).items():
+        for method, clip in group:
+            if clip is not None and (clip.dtype != np.uint8 or clip.ndim != 4 or clip.shape[-1] != 3):
+                raise ValueError(f"frames of {method!r} for {prompt[:40]!r} must be uint8 (T, H, W, 3), "
+                                 f"got {clip.dtype} {clip.shape}")
+    table = method_table(evals, aggregation, n_boot=n_boot)
+    wins = win_rates(evals, ["original"])
+    progress = stage_progress(evals)
+    sections = [("Per-method scores", _method_rows(table), _table_caption(aggregation, n_boot), None),
+                ("Dimensions on one scale", None, _dimension_caption(aggregation),
+                 ("dimensions", _dimension_plot(normalised_table(evals, aggregation, n_boot=n_boot))))]
+    if len(wins):
+        sections.append(("Win rates against the original prompts", _win_rows(wins), _WIN_CAPTION,
+                         ("win_rates", _win_plot(wins))))
+    if evolution_rounds:
+        sections.append(("Reward across evolution rounds", None, _EVOLUTION_CAPTION,
+                         ("evolution", _evolution_plot(evolution_rounds))))
+    if len(progress) > 1:
+        rows = (["Stage", "Overall", "n"], [[s, f"{o:.2f}", str(n)] for s, o, n in progress.itertuples(index=False)])
+        sections.append(("Reward across training stages", rows, _STAGE_CAPTION, ("stages", _stage_plot(progress))))
+    if cross_model is not None:
+        sections.append(("Cross-model transfer", _matrix_rows(cross_model), _CROSS_CAPTION,
+                         ("cross_model", _cross_model_plot(cross_model))))
+    if frames:
+        sections.append(("Sample frames", None, _SAMPLES_CAPTION, ("samples", _frames_plot(frames))))
+
+    written = {}
+    for _, _, _, plot in sections:
+        if plot:
+            written[plot[0]] = store.write_bytes(f"{stage}/{plot[0]}.png", plot[1]).path
+    written["markdown"] = store.write_bytes(f"{stage}/report.md", _render_markdown(title, sections).encode()).path
+    written["html"] = store.write_bytes(f"{stage}/report.html", _render_html(title, sections).encode()).path
+    return written
+
+
+# -- tables --------------------------------------------------------------------------------------
+
+def _method_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    headers = ["Method", "n", *(LABELS[m] for m in TABLE_METRICS)]
+    rows = [[r["method"], str(int(r["n"])), *(interval(r[m], r[f"{m}_lo"], r[f"{m}_hi"]) for m in TABLE_METRICS)]
+            for _, r in table.iterrows()]
+    return headers, rows
+
+
+def _win_rows(wins: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    pct = (lambda x: f"{100 * x:.0f}%" if np.isfinite(x) else "n/a")
+    return (["Method", "Against", "Win", "Tie", "Loss", "n"],
+            [[r["method"], r["against"], pct(r["win"]), pct(r["tie"]), pct(r["loss"]), str(int(r["n"]))]
+             for _, r in wins.iterrows()])
+
+
+def _matrix_rows(matrix: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    headers = ["Enhancer \\ video model", *map(str, matrix.columns)]
+    return headers, [[str(e), *(f"{v:+.2f}" if np.isfinite(v) else "n/a" for v in row)]
+                     for e, row in zip(matrix.index, matrix.to_numpy(dtype=float))]
+
+
+def _markdown(headers: list[str], rows: list[list[str]]) -> str:
+    cell = (lambda s: str(s).replace("|", "\\|").replace("\n", " "))
+    lines = ["| " + " | ".join(map(cell, headers)) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(map(cell, r)) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _html_table(headers: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+# -- captions ------------------------------------------------------------------------------------
+
+def _table_caption(aggregation: AggregationConfig, n_boot: int) -> str:
+    video = ", ".join(f"{LABELS[d]} = {DIMENSION_NAMES[d]}" for d in VIDEO_DIMENSIONS)
+    bands = " and ".join(f"{DIMENSION_NAMES[d]} from {lo:g}-{hi:g}"
+                         for d, (lo, hi) in aggregation.image_bands.items())
+    weights = ", ".join(f"{LABELS[d]} x{aggregation.weights[d]:g}" for d in DIMENSIONS)
+    return (f"Mean scores against the original prompt, with 95% bootstrap intervals ({n_boot} resamples of "
+            f"prompts, seeds kept together). Video dimensions on VideoScore's 1-4 band: {video}. "
+            f"Image dimensions are raw means on their own bands; for the average and overall they are mapped "
+            f"linearly onto 1-4: {bands}. Average = mean of the seven dimensions after that mapping. "
+            f"Overall = weighted sum of the mapped dimensions used to rank prompts ({weights}). "
+            f"n = scored videos (failed videos are excluded).")
+
+
+def _dimension_caption(aggregation: AggregationConfig) -> str:
+    mapped = " and ".join(LABELS[d] for d in IMAGE_DIMENSIONS)
+    return (f"Every dimension on the 1-4 band ({mapped} mapped from their own bands), so bars share one axis; "
+            f"whiskers are 95% bootstrap intervals.")
+
+
+_WIN_CAPTION = ("Fraction of (prompt, seed) pairs where the method's overall score beats, ties (difference "
+                "below 1e-9) or loses to the original prompt's video from the same seed; pairs with a failed "
+                "video are left out of n.")
+_EVOLUTION_CAPTION = ("Mean overall score per evolution round of the data engine: the original prompts and the "
+                      "best prompt found so far for each.")
+_STAGE_CAPTION = "Mean overall score of the original prompts and of the enhancer after each training stage."
+_CROSS_CAPTION = ("Mean overall gain over the original prompts when an enhancer aligned to one video model "
+                  "(row) rewrites prompts for another (column).")
+_SAMPLES_CAPTION = (f"{STRIP_FRAMES} evenly spaced frames of the same seed's video for the original prompt and "
+                    f"for the enhanced one.")
+
+
+# -- rendering -----------------------------------------------------------------------------------
+
+def _render_markdown(title: str, sections: list) -> str:
+    parts = [f"# {title}\n"]
+    for heading, rows, caption, plot in sections:
+        parts.append(f"## {heading}\n")
+        if rows:
+            parts.append(_markdown(*rows))
+        if plot:
+            parts.append(f"![{heading}]({plot[0]}.png)\n")
+        parts.append(f"*{caption}*\n")
+    return "\n".join(parts)
+
+
+def _render_html(title: str, sections: list) -> str:
+    body = [f"<h1>{html.escape(title)}</h1>"]
+    for heading, rows, caption, plot in sections:
+        body.append(f"<h2>{html.escape(heading)}</h2>")
+        if rows:
+            body.append(_html_table(*rows))
+        if plot:
+            data = base64.b64encode(plot[1]).decode()
+            body.append(f'<img alt="{html.escape(heading)}" src="data:image/png;base64,{data}">')
+        body.append(f'<p class="caption">{html.escape(caption)}</p>')
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"<style>{CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+
+
+# -- plots ---------------------------------------------------------------------------------------
+
+def _png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    FigureCanvasAgg(fig)
+    fig.savefig(buf, format="png", dpi=110)
+    return buf.getvalue()
+
+
+def _colours(n: int) -> list:
+    return [colormaps["tab10"](i % 10) for i in range(n)]
+
+
+def _dimension_plot(norm: pd.DataFrame) -> bytes:
+    metrics = [*DIMENSIONS, "average"]
+    fig = Figure(figsize=(12, 4.8), layout="constrained")
+    ax = fig.add_subplot()
+    width = 0.8 / len(norm)
+    x = np.arange(len(metrics))
+    for i, (row, colour) in enumerate(zip(norm.itertuples(index=False), _colours(len(norm)))):
+        r = row._asdict()
+        means = np.array([r[m] for m in metrics])
+        err = np.array([[r[m] - r[f"{m}_lo"] for m in metrics], [r[f"{m}_hi"] - r[m] for m in metrics]])
+        ax.bar(x + (i - (len(norm) - 1) / 2) * width, means - 1, width, bottom=1, yerr=err, capsize=2,
+               color=colour, label=r["method"], error_kw={"elinewidth": 0.8})
+    ax.set_xticks(x, [LABELS[m] for m in metrics])
+    ax.set_ylim(1, 4)
+    ax.set_ylabel("mean score (1-4 band)")
+    ax.set_xlabel("dimension")
+    ax.set_title("Per-dimension means by method")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), title="method")
+    return _png(fig)
+
+
+def _win_plot(wins: pd.DataFrame) -> bytes:
+    fig = Figure(figsize=(8, 0.5 * len(wins) + 1.6), layout="constrained")
+    ax = fig.add_subplot()
+    y = np.arange(len(wins))[::-1]
+    left = np.zeros(len(wins))
+    for outcome, colour in OUTCOME_COLOURS.items():
+        values = wins[outcome].to_numpy(dtype=float) * 100
+        ax.barh(y, values, left=left, color=colour, label=outcome)
+        for yi, li, v in zip(y, left, values):
+            if v >= 6:
+                ax.text(li + v / 2, yi, f"{v:.0f}%", ha="center", va="center", color="white", fontsize=9)
+        left += values
+    ax.set_yticks(y, wins["method"])
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of (prompt, seed) pairs")
+    ax.set_ylabel("method")
+    ax.set_title("Overall score against the original prompt")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return _png(fig)
+
+
+def _evolution_plot(rounds: list[dict]) -> bytes:
+    for entry in rounds:
+        missing = {"round", "original_overall", "best_overall"} - set(entry)
+        if missing:
+            raise ValueError(f"evolution_rounds entry {entry} lacks keys {sorted(missing)}")
+    frame = pd.DataFrame(rounds).sort_values("round")
+    fig = Figure(figsize=(6.5, 4), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot(frame["round"], frame["original_overall"], "o--", color="#757575", label="original prompts")
+    ax.plot(frame["round"], frame["best_overall"], "o-", color="#1565c0", label="best so far")
+    ax.set_xticks(frame["round"])
+    ax.set_xlabel("evolution round")
+    ax.set_ylabel("mean overall score")
+    ax.set_title("Reward across evolution rounds")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return _png(fig)
+
+
+def _stage_plot(progress: pd.DataFrame) -> bytes:
+    fig = Figure(figsize=(6.5, 4), layout="constrained")
+    ax = fig.add_subplot()
+    x = np.arange(len(progress))
+    ax.plot(x, progress["overall"], "o-", color="#1565c0", label="mean overall")
+    for xi, v in zip(x, progress["overall"]):
+        ax.annotate(f"{v:.2f}", (xi, v), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=9)
+    ax.set_xticks(x, progress["stage"])
+    ax.margins(y=0.2)
+    ax.set_xlabel("stage")
+    ax.set_ylabel("mean overall score")
+    ax.set_title("Reward across training stages")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return _png(fig)
+
+
+def _cross_model_plot(matrix: pd.DataFrame) -> bytes:
+    values = matrix.to_numpy(dtype=float)
+    fig = Figure(figsize=(1.6 * values.shape[1] + 3, 1.0 * values.shape[0] + 2), layout="constrained")
+    ax = fig.add_subplot()
+    span = (float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 0.0) or 1.0
+    image = ax.imshow(values, cmap="RdBu", vmin=-span, vmax=span)
+    for (i, j), v in np.ndenumerate(values):
+        dark = np.isfinite(v) and abs(v) > 0.6 * span  # white text on the saturated cells
+        ax.text(j, i, f"{v:+.2f}" if np.isfinite(v) else "n/a", ha="center", va="center", fontsize=10,
+                color="white" if dark else "black")
+    ax.set_xticks(range(values.shape[1]), matrix.columns)
+    ax.set_yticks(range(values.shape[0]), matrix.index)
+    ax.set_xlabel("evaluated on video model")
+    ax.set_ylabel("enhancer aligned to")
+    ax.set_title("Overall gain over original prompts")
+    fig.colorbar(image, ax=ax, label="mean overall gain")
+    return _png(fig)
+
+
+def _frames_plot(frames: dict[str, list[tuple[str, np.ndarray | None]]]) -> bytes:
+    chosen = list(frames.items())[:MAX_SAMPLE_PROMPTS]
+    clips = [clip for _, group in chosen for _, clip in group if clip is not None]
+    aspect = clips[0].shape[1] / clips[0].shape[2] if clips else 0.5625
+    row_height = 2.4 * aspect + 0.2
+    fig = Figure(figsize=(2.4 * STRIP_FRAMES + 1.0, sum(row_height * len(g) + 0.5 for _, g in chosen) + 0.5),
+                 layout="constrained")
+    fig.suptitle("Sample frames: original vs enhanced prompt", fontweight="bold")
+    subfigs = fig.subfigures(len(chosen), 1, squeeze=False, height_ratios=[len(g) + 0.3 for _, g in chosen])
+    for subfig, (prompt, group) in zip(subfigs[:, 0], chosen):
+        subfig.suptitle(textwrap.shorten(prompt, 100), fontsize=10, x=0.02, ha="left")
+        axes = subfig.subplots(len(group), STRIP_FRAMES, squeeze=False)
+        for row, (method, clip) in zip(axes, group):
+            shown = sample_frames(clip, STRIP_FRAMES) if clip is not None else [None] * STRIP_FRAMES
+            for ax, frame in zip(row, shown):
+                ax.set_xticks([])
+                ax.set_yticks([])
+                if frame is None:
+                    ax.text(0.5, 0.5, "no video", ha="center", va="center", transform=ax.transAxes)
+                else:
+                    ax.imshow(frame)
+            row[0].set_ylabel(method, fontsize=10)
+    return _png(fig)

@@ -1,0 +1,152 @@
+"""Statistics of the evaluation: the paper's per-method table, win rates, stage progress, cross-model gains.
+
+Intervals are percentile bootstraps over prompts: one resample of prompt ids is shared by every method
+(paired), and a prompt's seeds travel with it, so seeds of one prompt are never treated as independent.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from data.schemas import DIMENSIONS
+from rewards.aggregate import AggregationConfig, normalised
+
+STAGES = ("original", "sft", "dpo-1", "dpo-2")
+TIE = 1e-9  # |overall difference| below this is a tie
+_KEY = ["prompt_id", "seed"]
+
+
+def method_table(evals: pd.DataFrame, aggregation: AggregationConfig, n_boot: int = 1000,
+                 seed: int = 0) -> pd.DataFrame:
+    """The paper's table: raw per-dimension means, normalised average and overall, with 95% intervals."""
+    _check(evals, [*DIMENSIONS, "overall"])
+    values = evals[list(DIMENSIONS)].astype(float).copy()
+    values["average"] = normalised(evals, aggregation).mean(axis=1, skipna=False)
+    values["overall"] = evals["overall"].astype(float)
+    return _bootstrap_means(evals, values, n_boot, seed)
+
+
+def normalised_table(evals: pd.DataFrame, aggregation: AggregationConfig, n_boot: int = 1000,
+                     seed: int = 0) -> pd.DataFrame:
+    """Like method_table but every dimension on the shared 1-4 band (for plots on one axis)."""
+    _check(evals, list(DIMENSIONS))
+    values = normalised(evals, aggregation)
+    values["average"] = values.mean(axis=1, skipna=False)
+    return _bootstrap_means(evals, values, n_boot, seed)
+
+
+def win_rates(evals: pd.DataFrame, against: list[str]) -> pd.DataFrame:
+    """Win/tie/loss fractions on overall of every method against each reference, paired by (prompt, seed)."""
+    _check(evals, ["overall"])
+    methods = _methods(evals)
+    rows = []
+    for ref in [r for r in against if r in methods]:
+        for method in [m for m in methods if m != ref]:
+            diff = _paired_diff(evals, method, ref)
+            n = len(diff)
+            frac = (lambda mask: float(mask.sum()) / n if n else np.nan)
+            rows.append({"method": method, "against": ref, "win": frac(diff >= TIE),
+                         "tie": frac(diff.abs() < TIE), "loss": frac(diff <= -TIE), "n": n})
+    return pd.DataFrame(rows, columns=["method", "against", "win", "tie", "loss", "n"])
+
+
+def stage_progress(evals: pd.DataFrame, stages: tuple[str, ...] = STAGES) -> pd.DataFrame:
+    """Mean overall of each training stage present, in stage order."""
+    _check(evals, ["overall"])
+    present = set(_methods(evals))
+    rows = []
+    for stage in [s for s in stages if s in present]:
+        scores = evals.loc[evals["method"] == stage, "overall"].astype(float).dropna()
+        rows.append({"stage": stage, "overall": float(scores.mean()), "n": len(scores)})
+    return pd.DataFrame(rows, columns=["stage", "overall", "n"])
+
+
+def cross_model_matrix(evals_by_cell: dict[tuple[str, str], pd.DataFrame]) -> pd.DataFrame:
+    """Mean overall gain over the original prompts: rows = enhancer (trained for X), columns = video model Y.
+
+    Each cell's frame holds the "original" method and exactly one other method: the enhancer's prompts
+    rendered and scored on Y.
+    """
+    gains: dict[tuple[str, str], float] = {}
+    for (enhancer, video_model), evals in evals_by_cell.items():
+        _check(evals, ["overall"])
+        others = [m for m in _methods(evals) if m != "original"]
+        if "original" not in set(evals["method"]) or len(others) != 1:
+            raise ValueError(f"cross-model cell ({enhancer!r}, {video_model!r}) needs methods 'original' and "
+                             f"exactly one enhancer; got {_methods(evals)}")
+        gains[(enhancer, video_model)] = float(_paired_diff(evals, others[0], "original").mean())
+    rows = list(dict.fromkeys(k[0] for k in gains))
+    cols = list(dict.fromkeys(k[1] for k in gains))
+    matrix = pd.DataFrame(np.nan, index=pd.Index(rows, name="enhancer"),
+                          columns=pd.Index(cols, name="video model"))
+    for (enhancer, video_model), gain in gains.items():
+        matrix.loc[enhancer, video_model] = gain
+    return matrix
+
+
+def _bootstrap_means(evals: pd.DataFrame, values: pd.DataFrame, n_boot: int, seed: int) -> pd.DataFrame:
+    """Per method: n (rows with every value finite), each column's mean and its percentile 95% interval."""
+    if n_boot < 1:
+        raise ValueError(f"n_boot must be at least 1, got {n_boot}")
+    methods = _methods(evals)
+    prompt_codes, prompts = pd.factorize(evals["prompt_id"])
+    method_codes = pd.Index(methods).get_indexer(evals["method"])
+    metrics = list(values.columns)
+    v = values.to_numpy(dtype=float)
+    finite = np.isfinite(v)
+    # Sums and counts per (method, prompt, metric): a resample then only reweights prompts.
+    sums = np.zeros((len(methods), len(prompts), len(metrics)))
+    counts = np.zeros_like(sums)
+    np.add.at(sums, (method_codes, prompt_codes), np.where(finite, v, 0.0))
+    np.add.at(counts, (method_codes, prompt_codes), finite)
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(prompts), size=(n_boot, len(prompts)))
+    weights = np.zeros((n_boot, len(prompts)))
+    np.add.at(weights, (np.arange(n_boot)[:, None], draws), 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums.sum(axis=1) / counts.sum(axis=1)
+        boot = np.einsum("bp,mpk->bmk", weights, sums) / np.einsum("bp,mpk->bmk", weights, counts)
+    lo, hi = _nan_percentiles(boot)
+    n_rows = np.bincount(method_codes, weights=finite.all(axis=1), minlength=len(methods))
+    table = pd.DataFrame({"method": methods, "n": n_rows.astype(int)})
+    for k, metric in enumerate(metrics):
+        table[metric] = means[:, k]
+        table[f"{metric}_lo"] = lo[:, k]
+        table[f"{metric}_hi"] = hi[:, k]
+    return table
+
+
+def _nan_percentiles(boot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """2.5th and 97.5th percentiles over resamples, skipping resamples that drew no finite value."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a method with no finite value: NaN interval
+        lo, hi = np.nanpercentile(boot, [2.5, 97.5], axis=0)
+    return lo, hi
+
+
+def _paired_diff(evals: pd.DataFrame, method: str, ref: str) -> pd.Series:
+    """overall(method) - overall(ref) on the (prompt, seed) pairs where both are finite."""
+    a = evals.loc[evals["method"] == method, [*_KEY, "overall"]]
+    b = evals.loc[evals["method"] == ref, [*_KEY, "overall"]]
+    joined = a.merge(b, on=_KEY, suffixes=("", "_ref"), validate="one_to_one")
+    diff = joined["overall"].astype(float) - joined["overall_ref"].astype(float)
+    return diff[np.isfinite(diff)]
+
+
+def _methods(evals: pd.DataFrame) -> list[str]:
+    return list(dict.fromkeys(evals["method"]))
+
+
+def _check(evals: pd.DataFrame, columns: list[str]) -> None:
+    missing = [c for c in ["method", *_KEY, *columns] if c not in evals.columns]
+    if missing:
+        raise ValueError(f"evaluation records lack columns {missing}")
+    if evals.empty:
+        raise ValueError("evaluation records are empty")
+    dup = evals.duplicated(["method", *_KEY])
+    if dup.any():
+        first = evals.loc[dup, ["method", *_KEY]].iloc[0].to_dict()
+        raise ValueError(f"evaluation records repeat (method, prompt_id, seed), e.g. {first}")
