@@ -52,6 +52,7 @@ class Operator(Protocol):
 OPERATORS: dict[str, str] = {
     "openai": "models.operators.openai_chat:OpenAIChatOperator",
     "lexical": "models.operators.lexical:LexicalOperator",
+    "local": "models.operators.local_chat:LocalChatOperator",
 }
 
 

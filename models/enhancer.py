@@ -1,0 +1,81 @@
+"""The prompt enhancer: a chat LLM that rewrites a short video prompt into a detailed one."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from models.llm import generate_chat, load_chat_model
+
+log = logging.getLogger(__name__)
+
+# The task instruction of the official Prompt-A-Video booster (booster/inference/inference.py): one user
+# turn holding the instruction, the original prompt and a "New prompt:" cue; used for training and inference.
+TASK_INSTRUCTION = (
+    "You need to refine user's input prompt. The user's input prompt is used for video generation task. "
+    "You need to refine the user's prompt to make it more suitable for the task.\n"
+    "You will be prompted by people looking to create detailed, amazing videos. The way to accomplish this is "
+    "to take their short prompts and make them extremely detailed and descriptive. You will only ever output "
+    "a single video description per user request.\n"
+    "You should refactor the entire description to integrate the suggestions. Original prompt:\n"
+)
+REPEAT_NGRAM = 3
+MAX_REPEATED_NGRAM_FRACTION = 0.5
+
+
+def chat_messages(prompt: str) -> list[dict[str, str]]:
+    """The enhancer's chat for one original prompt, identical at training and inference."""
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise ValueError(f"prompt to enhance is empty: {prompt!r}")
+    return [{"role": "user", "content": f"{TASK_INSTRUCTION}{prompt.strip()}\nNew prompt:"}]
+
+
+def is_degenerate(text: str) -> bool:
+    """Empty, or a loop: more than half of its word trigrams are repeats of earlier ones."""
+    words = text.lower().split()
+    if not words:
+        return True
+    ngrams = [tuple(words[i:i + REPEAT_NGRAM]) for i in range(len(words) - REPEAT_NGRAM + 1)]
+    if len(ngrams) < 2:
+        return False
+    return 1 - len(set(ngrams)) / len(ngrams) > MAX_REPEATED_NGRAM_FRACTION
+
+
+class Enhancer:
+    """Batched prompt enhancement with a chat model; degenerate rewrites fall back to the original."""
+
+    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase):
+        self.model = model
+        self.tokenizer = tokenizer
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path, device: str = "cpu") -> Enhancer:
+        """Load merged weights or a LoRA adapter dir (on top of its base)."""
+        return cls(*load_chat_model(path, device))
+
+    def enhance(
+        self,
+        prompts: list[str],
+        num_return_sequences: int = 1,
+        temperature: float = 0.7,
+        top_p: float = 0.9,
+        max_new_tokens: int = 200,
+        seed: int = 0,
+        batch_size: int = 8,
+    ) -> list[str] | list[list[str]]:
+        """One rewrite per prompt (a list of num_return_sequences rewrites when it is above 1)."""
+        conversations = [chat_messages(p) for p in prompts]
+        replies = generate_chat(self.model, self.tokenizer, conversations, num_return_sequences=num_return_sequences,
+                                temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, seed=seed,
+                                batch_size=batch_size)
+        results = [[self._checked(prompt, r) for r in rewrites] for prompt, rewrites in zip(prompts, replies)]
+        return [r[0] for r in results] if num_return_sequences == 1 else results
+
+    @staticmethod
+    def _checked(prompt: str, rewrite: str) -> str:
+        if is_degenerate(rewrite):
+            log.warning("degenerate enhancement %r for prompt %r: keeping the original", rewrite[:80], prompt)
+            return prompt.strip()
+        return rewrite

@@ -1,0 +1,193 @@
+"""SFT and DPO of the enhancer with TRL and a PEFT LoRA: configure the trainers, call them, save adapter + merged."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+from datasets import Dataset
+from peft import LoraConfig
+from pydantic import BaseModel, ConfigDict, Field
+from trl import DPOConfig, DPOTrainer, SFTConfig, SFTTrainer
+
+from models.enhancer import chat_messages
+from models.llm import load_chat_model
+
+log = logging.getLogger(__name__)
+
+
+class LoraSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    r: int = Field(16, ge=1, description="LoRA rank")
+    alpha: int = Field(32, ge=1, description="LoRA scaling numerator (scale = alpha / r)")
+    dropout: float = Field(0.05, ge=0, lt=1, description="dropout on the LoRA input")
+    target_modules: str | list[str] = Field("all-linear", description="modules that get a LoRA ('all-linear' = every linear but the head)")
+    modules_to_save: list[str] | None = Field(None, description="modules trained in full, e.g. ['lm_head'] for a random-init base")
+
+
+class SFTSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    epochs: float = Field(3.0, gt=0, description="passes over the pairs (ignored when max_steps > 0)")
+    max_steps: int = Field(-1, description="optimizer steps; -1 trains for `epochs`")
+    learning_rate: float = Field(2e-4, gt=0, description="peak learning rate (linear decay)")
+    batch_size: int = Field(8, ge=1, description="pairs per device step")
+    grad_accum: int = Field(1, ge=1, description="device steps per optimizer step")
+    max_length: int = Field(512, ge=16, description="tokens per chat (prompt + rewrite); longer ones are truncated")
+    lora: LoraSettings = Field(default_factory=LoraSettings)
+    seed: int = Field(0, description="seed for LoRA init, shuffling and dropout")
+    logging_steps: int = Field(1, ge=1, description="optimizer steps between logged losses")
+
+
+class DPOSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    beta: float = Field(0.1, gt=0, description="DPO temperature: how far the policy may move from the reference")
+    epochs: float = Field(1.0, gt=0, description="passes over the triplets (ignored when max_steps > 0)")
+    max_steps: int = Field(-1, description="optimizer steps; -1 trains for `epochs`")
+    learning_rate: float = Field(5e-5, gt=0, description="peak learning rate (linear decay)")
+    batch_size: int = Field(4, ge=1, description="triplets per device step")
+    grad_accum: int = Field(1, ge=1, description="device steps per optimizer step")
+    max_length: int = Field(512, ge=16, description="tokens per chat (prompt + answer); longer ones are truncated")
+    lora: LoraSettings = Field(default_factory=LoraSettings)
+    seed: int = Field(0, description="seed for LoRA init and shuffling")
+    logging_steps: int = Field(1, ge=1, description="optimizer steps between logged metrics")
+
+
+def _require_columns(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{what} lacks column(s) {missing}; it has {list(frame.columns)}")
+    if frame.empty:
+        raise ValueError(f"{what} is empty")
+    for column in columns:
+        blank = frame[column].isna() | (frame[column].astype(str).str.strip() == "")
+        if blank.any():
+            raise ValueError(f"{what} column {column!r} is empty in row(s) {list(frame.index[blank][:5])}")
+
+
+def _assistant(text: str) -> list[dict[str, str]]:
+    return [{"role": "assistant", "content": text.strip()}]
+
+
+def sft_dataset(pairs: pd.DataFrame) -> Dataset:
+    """prompt/completion pairs as TRL conversational prompt-completion rows."""
+    _require_columns(pairs, ("prompt", "completion"), "SFT pairs")
+    return Dataset.from_list([{"prompt": chat_messages(p), "completion": _assistant(c)}
+                              for p, c in zip(pairs["prompt"], pairs["completion"])])
+
+
+def dpo_dataset(triplets: pd.DataFrame) -> Dataset:
+    """prompt/chosen/rejected texts as TRL conversational preference rows."""
+    _require_columns(triplets, ("prompt", "chosen", "rejected"), "DPO triplets")
+    return Dataset.from_list([{"prompt": chat_messages(p), "chosen": _assistant(c), "rejected": _assistant(r)}
+                              for p, c, r in zip(triplets["prompt"], triplets["chosen"], triplets["rejected"])])
+
+
+def _lora(settings: LoraSettings) -> LoraConfig:
+    return LoraConfig(r=settings.r, lora_alpha=settings.alpha, lora_dropout=settings.dropout,
+                      target_modules=settings.target_modules, modules_to_save=settings.modules_to_save,
+                      task_type="CAUSAL_LM")
+
+
+def _common_args(settings: SFTSettings | DPOSettings, scratch: Path) -> dict[str, Any]:
+    on_gpu = torch.cuda.is_available()
+    return dict(
+        output_dir=str(scratch), num_train_epochs=settings.epochs, max_steps=settings.max_steps,
+        learning_rate=settings.learning_rate, per_device_train_batch_size=settings.batch_size,
+        gradient_accumulation_steps=settings.grad_accum, max_length=settings.max_length,
+        logging_steps=settings.logging_steps, seed=settings.seed, data_seed=settings.seed,
+        bf16=on_gpu, use_cpu=not on_gpu, activation_checkpointing=False, save_strategy="no",
+        report_to="none", disable_tqdm=True, dataloader_num_workers=0,
+    )
+
+
+def sft_trainer(pairs: pd.DataFrame, base: Path, settings: SFTSettings, scratch: Path) -> SFTTrainer:
+    """An SFTTrainer with a fresh LoRA on base; loss on the assistant turn only."""
+    model, tokenizer = load_chat_model(base)
+    args = SFTConfig(**_common_args(settings, scratch), completion_only_loss=True)
+    return SFTTrainer(model=model, args=args, train_dataset=sft_dataset(pairs), processing_class=tokenizer,
+                      peft_config=_lora(settings.lora))
+
+
+def dpo_trainer(triplets: pd.DataFrame, policy: Path, settings: DPOSettings, scratch: Path) -> DPOTrainer:
+    """A DPOTrainer with a fresh LoRA on policy; the adapter-disabled policy is the reference."""
+    model, tokenizer = load_chat_model(policy)
+    args = DPOConfig(**_common_args(settings, scratch), beta=settings.beta)
+    return DPOTrainer(model=model, ref_model=None, args=args, train_dataset=dpo_dataset(triplets),
+                      processing_class=tokenizer, peft_config=_lora(settings.lora))
+
+
+def train_sft(pairs: pd.DataFrame, base: Path, out_dir: Path, settings: SFTSettings,
+              card: dict | None = None) -> dict:
+    """Supervised fine-tuning on (prompt, completion); saves out_dir/adapter and out_dir/merged."""
+    return _train("sft", lambda scratch: sft_trainer(pairs, Path(base), settings, scratch),
+                  Path(base), Path(out_dir), settings, card or {}, len(pairs))
+
+
+def train_dpo(triplets: pd.DataFrame, policy: Path, out_dir: Path, settings: DPOSettings,
+              card: dict | None = None) -> dict:
+    """One DPO round on (prompt, chosen, rejected) against the frozen policy; saves adapter and merged."""
+    return _train("dpo", lambda scratch: dpo_trainer(triplets, Path(policy), settings, scratch),
+                  Path(policy), Path(out_dir), settings, card or {}, len(triplets))
+
+
+def _train(method: str, build, base: Path, out_dir: Path, settings: SFTSettings | DPOSettings, card: dict,
+           rows: int) -> dict:
+    # Written to a staging dir and renamed, so a killed run never leaves a half-saved model in out_dir.
+    staging = out_dir.with_name(f".{out_dir.name}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    started = time.perf_counter()
+    trainer = build(staging / "scratch")
+    kept = len(trainer.train_dataset)  # TRL drops rows whose answer is cut off entirely by max_length
+    if kept == 0:
+        raise ValueError(f"{method}: every row's prompt fills max_length={settings.max_length}; raise max_length")
+    if kept < rows:
+        log.warning("%s: %d of %d rows dropped: their prompt fills max_length=%d", method, rows - kept, rows,
+                    settings.max_length)
+    trainer.train()
+    metrics = _metrics(trainer.state.log_history, trainer.state.global_step, time.perf_counter() - started)
+    tokenizer = trainer.processing_class
+    model = trainer.model
+    model.save_pretrained(staging / "adapter")
+    tokenizer.save_pretrained(staging / "adapter")
+    merged = model.merge_and_unload()
+    merged.save_pretrained(staging / "merged")
+    tokenizer.save_pretrained(staging / "merged")
+    _write_card(staging / "merged" / "README.md", method, base, settings, metrics, card)
+    shutil.rmtree(staging / "scratch", ignore_errors=True)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    staging.rename(out_dir)
+    return metrics
+
+
+def _metrics(log_history: list[dict], steps: int, seconds: float) -> dict:
+    """Per-step logs plus first/last of each logged quantity."""
+    logs = [{k: v for k, v in entry.items() if isinstance(v, (int, float))}
+            for entry in log_history if "loss" in entry]
+    metrics: dict[str, Any] = {"steps": steps, "seconds": round(seconds, 3), "log": logs}
+    for key in ("loss", "rewards/accuracies", "rewards/margins", "rewards/chosen", "rewards/rejected"):
+        values = [entry[key] for entry in logs if key in entry]
+        if values:
+            metrics[f"{key}_first"], metrics[f"{key}_last"] = values[0], values[-1]
+    return metrics
+
+
+def _write_card(path: Path, method: str, base: Path, settings: BaseModel, metrics: dict, card: dict) -> None:
+    summary = {k: v for k, v in metrics.items() if k != "log"}
+    path.write_text(
+        f"# Prompt enhancer ({method.upper()}, LoRA merged)\n\n"
+        f"- base: `{base}`\n- steps: {metrics['steps']}\n\n"
+        f"## Metrics\n\n```json\n{json.dumps(summary, indent=2)}\n```\n\n"
+        f"## Settings\n\n```json\n{settings.model_dump_json(indent=2)}\n```\n\n"
+        f"## Lineage\n\n```json\n{json.dumps(card, indent=2, default=str)}\n```\n",
+        encoding="utf-8",
+    )

@@ -1,0 +1,108 @@
+"""The enhancer on tiny models: batching, sampling shape, stopping, cleanup, fallbacks, both save formats."""
+
+import logging
+from pathlib import Path
+
+import pytest
+import torch
+
+from models.enhancer import Enhancer, chat_messages, is_degenerate
+from models.llm import clean_reply, generate_chat, load_chat_model
+from tiny_models import ENHANCER_STYLE, tiny_chat_model, trained_tiny_enhancer, vbench_prompts
+
+PROMPTS = ["a cat", "In a still frame, a stop sign", "a person is riding a bike along a quiet river road at dusk"]
+
+
+@pytest.fixture(scope="module")
+def run_dir() -> Path:
+    return trained_tiny_enhancer()
+
+
+@pytest.fixture(scope="module")
+def enhancer(run_dir) -> Enhancer:
+    return Enhancer.from_pretrained(run_dir / "merged")
+
+
+def test_batched_greedy_equals_one_by_one_with_left_padding(enhancer):
+    model, tokenizer = enhancer.model, enhancer.tokenizer
+    conversations = [chat_messages(p) for p in PROMPTS]  # different lengths: the batch needs padding
+    batched = generate_chat(model, tokenizer, conversations, temperature=0, max_new_tokens=24, batch_size=3)
+    single = [generate_chat(model, tokenizer, [c], temperature=0, max_new_tokens=24)[0] for c in conversations]
+    assert batched == single
+    assert tokenizer.padding_side == "left"
+    assert enhancer.enhance(PROMPTS, temperature=0, max_new_tokens=24) == [
+        enhancer.enhance([p], temperature=0, max_new_tokens=24)[0] for p in PROMPTS]
+
+
+def test_generation_stops_at_the_end_of_turn_and_strips_scaffolding(enhancer):
+    reply = enhancer.enhance([vbench_prompts()[0]], temperature=0, max_new_tokens=60)[0]
+    # Trained to end with the style then <|im_end|>: without the stop it would run on into another turn.
+    assert reply.endswith(ENHANCER_STYLE)
+    assert "<|" not in reply and not reply.lower().startswith(("assistant", "new prompt"))
+
+
+def test_clean_reply_strips_roles_markers_and_quotes():
+    raw = '<|im_start|>assistant\nNew prompt: "A red fox  runs\nthrough snow."<|im_end|>\n<|im_start|>user\nnext'
+    assert clean_reply(raw) == "A red fox runs through snow."
+    assert clean_reply("Assistant: 'a cat on a mat'") == "a cat on a mat"
+    assert clean_reply("assistants carry trays") == "assistants carry trays"
+
+
+def test_sampling_returns_n_per_prompt_and_is_deterministic_for_a_seed(enhancer):
+    first = enhancer.enhance(PROMPTS[:2], num_return_sequences=5, temperature=1.0, max_new_tokens=16, seed=7)
+    again = enhancer.enhance(PROMPTS[:2], num_return_sequences=5, temperature=1.0, max_new_tokens=16, seed=7)
+    other = enhancer.enhance(PROMPTS[:2], num_return_sequences=5, temperature=1.0, max_new_tokens=16, seed=8)
+    assert [len(r) for r in first] == [5, 5] and all(isinstance(t, str) and t for r in first for t in r)
+    assert first == again
+    assert first != other
+
+
+def test_empty_prompt_is_rejected(enhancer):
+    with pytest.raises(ValueError, match="empty"):
+        enhancer.enhance(["a dog", "   "])
+    with pytest.raises(ValueError, match="empty"):
+        chat_messages("")
+
+
+def test_is_degenerate():
+    assert is_degenerate("")
+    assert is_degenerate("cat the cat the cat the cat the cat the cat the")
+    assert not is_degenerate("a cat")
+    assert not is_degenerate("A golden retriever runs along a sunny beach, waves rolling in behind it.")
+
+
+def _looping_model(tmp_path: Path) -> Enhancer:
+    """A model that can only say " cat" or " the": its head reads one hidden unit and has two live rows."""
+    model, tokenizer = load_chat_model(tiny_chat_model(tmp_path / "looping"))
+    cat, the = (tokenizer.encode(w, add_special_tokens=False)[0] for w in (" cat", " the"))
+    with torch.no_grad():
+        model.model.norm.weight.zero_()
+        model.model.norm.weight[0] = 1.0
+        model.lm_head.weight.zero_()
+        model.lm_head.weight[cat, 0] = 10.0
+        model.lm_head.weight[the, 0] = -10.0
+    return Enhancer(model, tokenizer)
+
+
+def test_degenerate_output_falls_back_to_the_original_with_a_warning(tmp_path, caplog):
+    looping = _looping_model(tmp_path)
+    raw = generate_chat(looping.model, looping.tokenizer, [chat_messages("a dog")], temperature=0, max_new_tokens=30)
+    assert set(raw[0][0].split()) <= {"cat", "the"} and is_degenerate(raw[0][0])
+    with caplog.at_level(logging.WARNING, logger="models.enhancer"):
+        assert looping.enhance(["a dog"], temperature=0, max_new_tokens=30) == ["a dog"]
+    assert "degenerate" in caplog.text
+
+
+def test_empty_output_falls_back_to_the_original(tmp_path, caplog):
+    silent = _looping_model(tmp_path)
+    with torch.no_grad():
+        silent.model.lm_head.weight.zero_()  # all logits equal: greedy picks token 0, a special token
+    with caplog.at_level(logging.WARNING, logger="models.enhancer"):
+        assert silent.enhance(["a dog"], temperature=0, max_new_tokens=5) == ["a dog"]
+    assert "degenerate" in caplog.text
+
+
+def test_adapter_dir_and_merged_dir_give_the_same_enhancer(run_dir, enhancer):
+    from_adapter = Enhancer.from_pretrained(run_dir / "adapter")
+    assert from_adapter.enhance(PROMPTS, temperature=0, max_new_tokens=24) == enhancer.enhance(
+        PROMPTS, temperature=0, max_new_tokens=24)

@@ -1,0 +1,143 @@
+"""SFT and DPO of the enhancer on a tiny Llama: masking, learning, iterative rounds, saved artifacts."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from models.enhancer import chat_messages
+from models.llm import generate_chat, load_chat_model
+from models.training import (
+    DPOSettings,
+    LoraSettings,
+    SFTSettings,
+    sft_trainer,
+    train_dpo,
+    train_sft,
+)
+from tiny_models import ENHANCER_STYLE, enhancer_pairs, tiny_chat_model, vbench_prompts
+
+LORA = LoraSettings(r=8, alpha=16, dropout=0.0, modules_to_save=["lm_head"])  # random-init head must learn too
+
+
+def triplets(n: int = 16) -> pd.DataFrame:
+    prompts = vbench_prompts()[:n]
+    return pd.DataFrame({"prompt": prompts, "chosen": [f"{p}, {ENHANCER_STYLE}" for p in prompts],
+                         "rejected": [f"{p}, blurry low quality shaky footage" for p in prompts]})
+
+
+def overlap(reply: str, target: str) -> float:
+    """Fraction of the target's words that the reply contains."""
+    target_words = target.lower().replace(",", " ").split()
+    reply_words = set(reply.lower().replace(",", " ").split())
+    return sum(w in reply_words for w in target_words) / len(target_words)
+
+
+def completion_logprob(model, tokenizer, prompt: str, completion: str) -> float:
+    """Summed log-probability of the assistant turn given the enhancer chat."""
+    messages = chat_messages(prompt)
+    context = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+    full = tokenizer.apply_chat_template(messages + [{"role": "assistant", "content": completion}], tokenize=False)
+    context_len = len(tokenizer(context, add_special_tokens=False)["input_ids"])
+    ids = torch.tensor([tokenizer(full, add_special_tokens=False)["input_ids"]])
+    with torch.no_grad():
+        logprobs = model(ids).logits[0, :-1].log_softmax(-1)
+    targets = ids[0, 1:]
+    return logprobs[torch.arange(len(targets)), targets][context_len - 1:].sum().item()
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Path:
+    return tiny_chat_model(tmp_path_factory.mktemp("tiny") / "base")
+
+
+@pytest.fixture(scope="module")
+def sft_settings() -> SFTSettings:
+    return SFTSettings(max_steps=30, learning_rate=5e-3, batch_size=8, max_length=256, lora=LORA)
+
+
+@pytest.fixture(scope="module")
+def sft_model(base, sft_settings, tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("sft") / "sft"
+    return out, train_sft(enhancer_pairs(), base, out, sft_settings, card={"pairs": "runs/x/pairs.parquet"})
+
+
+def test_sft_loss_is_on_the_assistant_turn_only(base, sft_settings, tmp_path):
+    data = enhancer_pairs(2)
+    trainer = sft_trainer(data, base, sft_settings, tmp_path)
+    tokenizer = trainer.processing_class
+    row = trainer.train_dataset[0]
+    rendered_prompt = tokenizer.apply_chat_template(chat_messages(data.prompt[0]), add_generation_prompt=True,
+                                                    tokenize=False)
+    prompt_ids = tokenizer(rendered_prompt, add_special_tokens=False)["input_ids"]
+    labels, input_ids = row["labels"], row["input_ids"]
+    assert input_ids[:len(prompt_ids)] == prompt_ids
+    assert set(labels[:len(prompt_ids)]) == {-100}  # the instruction and the original prompt are masked
+    assert labels[len(prompt_ids):] == input_ids[len(prompt_ids):]
+    trained_text = tokenizer.decode(input_ids[len(prompt_ids):])
+    assert trained_text.startswith(data.completion[0] + "<|im_end|>")
+
+
+def test_sft_learns_the_targets_and_saves_adapter_and_merged(base, sft_model):
+    out, metrics = sft_model
+    assert metrics["steps"] == 30
+    assert metrics["loss_last"] < metrics["loss_first"] - 1.0
+    data = enhancer_pairs(4)
+    conversations = [chat_messages(p) for p in data.prompt]
+    before = generate_chat(*load_chat_model(base), conversations, temperature=0, max_new_tokens=24)
+    after = generate_chat(*load_chat_model(out / "merged"), conversations, temperature=0, max_new_tokens=24)
+    before_overlap = sum(overlap(r[0], t) for r, t in zip(before, data.completion))
+    after_overlap = sum(overlap(r[0], t) for r, t in zip(after, data.completion))
+    assert after_overlap > before_overlap + 1.0
+    assert (out / "adapter" / "adapter_model.safetensors").is_file()
+    assert (out / "merged" / "model.safetensors").is_file()
+    card = (out / "merged" / "README.md").read_text()
+    assert "runs/x/pairs.parquet" in card and str(base.resolve()) in card
+    assert not any(p.name.endswith(".partial") for p in out.parent.iterdir())
+
+
+def test_sft_is_deterministic_for_a_seed(base, tmp_path):
+    settings = SFTSettings(max_steps=2, learning_rate=5e-3, batch_size=4, max_length=256, lora=LORA, seed=3)
+    train_sft(enhancer_pairs(8), base, tmp_path / "a", settings)
+    train_sft(enhancer_pairs(8), base, tmp_path / "b", settings)
+    a = load_file(tmp_path / "a" / "adapter" / "adapter_model.safetensors")
+    b = load_file(tmp_path / "b" / "adapter" / "adapter_model.safetensors")
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_training_rejects_bad_data(base, sft_settings, tmp_path):
+    with pytest.raises(ValueError, match="completion"):
+        train_sft(pd.DataFrame({"prompt": ["a cat"]}), base, tmp_path / "x", sft_settings)
+    with pytest.raises(ValueError, match="rejected"):
+        train_dpo(pd.DataFrame({"prompt": ["a"], "chosen": ["b"], "rejected": ["  "]}), base, tmp_path / "y",
+                  DPOSettings(lora=LORA))
+
+
+def test_iterative_dpo_prefers_chosen_and_round_two_starts_from_round_one(sft_model, tmp_path):
+    policy = sft_model[0] / "merged"
+    data = triplets(8)
+    settings = DPOSettings(max_steps=6, learning_rate=5e-3, batch_size=4, max_length=256, beta=0.1, lora=LORA)
+
+    def margin(model_dir: Path) -> float:
+        model, tokenizer = load_chat_model(model_dir)
+        return sum(completion_logprob(model, tokenizer, p, c) - completion_logprob(model, tokenizer, p, r)
+                   for p, c, r in zip(data.prompt, data.chosen, data.rejected))
+
+    round1 = train_dpo(data, policy, tmp_path / "dpo1", settings, card={"round": 1})
+    assert {"rewards/accuracies", "rewards/margins", "loss"} <= set(round1["log"][0])
+    assert round1["rewards/margins_last"] > round1["rewards/margins_first"]
+    assert round1["rewards/accuracies_last"] > 0.5
+    assert margin(tmp_path / "dpo1" / "merged") > margin(policy) + 1.0
+
+    round2 = train_dpo(data, tmp_path / "dpo1" / "merged", tmp_path / "dpo2", settings, card={"round": 2})
+    # The reference of round 2 is round 1's merged model: before the first update policy == reference.
+    assert round2["log"][0]["rewards/margins"] == pytest.approx(0.0, abs=1e-4)
+    assert margin(tmp_path / "dpo2" / "merged") > margin(tmp_path / "dpo1" / "merged")
+
+
+def test_prompts_longer_than_max_length_are_a_clear_error(base, tmp_path):
+    settings = SFTSettings(max_steps=1, batch_size=2, max_length=32, lora=LORA)  # the instruction alone is longer
+    with pytest.raises(ValueError, match="max_length=32"):
+        train_sft(enhancer_pairs(2), base, tmp_path / "short", settings)
