@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: install
-	$(BIN)/pav evolve --profile $(PROFILE)
+	$(BIN)/pav pipeline --profile $(PROFILE)
 
 quick:
 	$(MAKE) demo PROFILE=quick

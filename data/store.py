@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -53,7 +54,8 @@ class ArtifactRef(BaseModel):
     kind: str  # a schema kind, or "file" / "dir"
 
     def exists(self) -> bool:
-        return Store(self.root).exists(self.path)
+        store = Store(self.root)
+        return store.dir_complete(self.path) if self.kind == "dir" else store.exists(self.path)
 
     def read(self) -> pd.DataFrame:
         return Store(self.root).read_table(self)
@@ -124,11 +126,17 @@ class Store:
 
     # -- directories (model checkpoints) -------------------------------------------------------
     def put_dir(self, local_dir: str | os.PathLike, path: str) -> ArtifactRef:
-        """Copy a local directory into the store; the marker file is written last, atomically."""
+        """Move a local directory into the store (copy on remote roots); the marker file comes last."""
         local_dir = Path(local_dir)
-        for f in sorted(local_dir.rglob("*")):
-            if f.is_file():
-                self.write_bytes(f"{path}/{f.relative_to(local_dir).as_posix()}", f.read_bytes())
+        self.delete(path)
+        if "file" in _protocols(self.fs):
+            target = Path(self._abs(path))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(local_dir), target)
+        else:
+            for f in sorted(local_dir.rglob("*")):
+                if f.is_file():
+                    self.write_bytes(f"{path}/{f.relative_to(local_dir).as_posix()}", f.read_bytes())
         self.write_bytes(f"{path}/.complete", b"ok")
         return ArtifactRef(root=self.root, path=path, kind="dir")
 
@@ -149,17 +157,18 @@ class Store:
         return dest
 
     # -- tables ------------------------------------------------------------------------------
-    def table_path(self, stage: str, name: str) -> str:
-        return f"{stage.strip('/')}/{name}.parquet"
+    def table_path(self, kind: str, stage: str, name: str) -> str:
+        """Tables of a stage are grouped by kind: <stage>/<kind>/<name>.parquet."""
+        return f"{stage.strip('/')}/{kind}/{name}.parquet"
 
     def find_table(self, kind: str, stage: str, name: str) -> ArtifactRef | None:
         """The finished artifact of these inputs, if there is one."""
-        path = self.table_path(stage, name)
+        path = self.table_path(kind, stage, name)
         return ArtifactRef(root=self.root, path=path, kind=kind) if self.exists(path) else None
 
     def write_table(self, kind: str, stage: str, name: str, df: pd.DataFrame) -> ArtifactRef:
         """Validate against the kind's schema and write atomically."""
-        path = self.table_path(stage, name)
+        path = self.table_path(kind, stage, name)
         table = to_arrow(kind, df, where=self.url(path))
         buf = io.BytesIO()
         pq.write_table(table, buf)
@@ -181,7 +190,7 @@ class Store:
 
     def read_tables(self, kind: str, stage: str) -> pd.DataFrame:
         """All tables of one kind under a stage prefix, concatenated (empty frame if none)."""
-        paths = [p for p in self.ls(stage) if p.endswith(".parquet")]
+        paths = [p for p in self.ls(self.table_path(kind, stage, "").rsplit("/", 1)[0]) if p.endswith(".parquet")]
         frames = [self.read_table(p, kind) for p in paths]
         if not frames:
             return empty_frame(kind)

@@ -7,13 +7,16 @@ deleted is not trusted, so that stage recomputes instead of handing out a dangli
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
 from prefect.cache_policies import INPUTS, TASK_SOURCE, CachePolicy
 from prefect.context import TaskRunContext
+from prefect.exceptions import MissingContextError
 from prefect.filesystems import RemoteFileSystem
+from prefect.logging import get_run_logger
 from prefect.utilities.hashing import hash_objects
 
 from data.store import ArtifactRef, Store, content_key
@@ -70,3 +73,11 @@ def on_store(store_root: str, *stage_tasks):
     storage = result_storage(store_root)
     bound = tuple(t.with_options(result_storage=storage) for t in stage_tasks)
     return bound if len(bound) > 1 else bound[0]
+
+
+def stage_logger():
+    """The Prefect run logger inside a run, a standard logger when a stage is called as a plain function."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger("pav")

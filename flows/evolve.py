@@ -1,0 +1,43 @@
+"""The data engine: reward-guided prompt evolution (paper section 3.2).
+
+Round 0 scores the original prompts; each later round mutates every source prompt's top-N history
+into new variants, renders and scores them. Every shard of every round is a cached stage, so a
+failed or killed run resumes at the first unfinished shard.
+"""
+
+from prefect import flow
+
+from pav.config import RunConfig
+from tasks import on_store
+from tasks.generate import generate_shard
+from tasks.mutate import mutate_shard
+from tasks.pairs import collect_pairs
+from tasks.prompts import load_prompt_set, shard_prompts
+from tasks.score import score_shard
+from tasks.select import report_round, select_shard
+
+
+@flow(name="evolve", log_prints=True)
+def evolve(config: RunConfig) -> dict:
+    """Evolve the configured prompts and return the log, the SFT pairs and per-round summaries."""
+    generate, score, select, mutate, pairs = on_store(
+        config.store, generate_shard, score_shard, select_shard, mutate_shard, collect_pairs)
+    cfg = config.evolve
+    prompts = load_prompt_set(config.store, cfg.prompts, "evolve/prompts")
+    shards = shard_prompts(prompts, cfg.shard_size, "evolve/round-0")
+    logs: list[list] = [[] for _ in shards]
+    stats, summaries = [], []
+    for round_ in range(cfg.rounds + 1):
+        stage = f"evolve/round-{round_}"
+        if round_ > 0:
+            mutated = [mutate(shard_logs, config.operator, cfg.top_n, cfg.variants, round_, cfg.seed, stage)
+                       for shard_logs in logs]
+            shards = [m["candidates"] for m in mutated]
+            stats = [m["stats"] for m in mutated]
+        for shard, shard_logs in zip(shards, logs):
+            videos = generate(shard, config.generator, cfg.seed, stage)
+            scores = score(videos, shard, config.rewards, stage)
+            shard_logs.append(select(shard, videos, scores, config.rewards.aggregation, stage))
+        summaries.append(report_round([ref for shard_logs in logs for ref in shard_logs], stats, round_))
+    result = pairs([ref for shard_logs in logs for ref in shard_logs], "evolve")
+    return {**result, "rounds": summaries}

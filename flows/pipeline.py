@@ -1,0 +1,22 @@
+"""The whole method: evolve -> SFT -> DPO-1 -> DPO-2 -> evaluate, each a cached, resumable subflow."""
+
+from prefect import flow
+
+from deployments.dispatch import run_stage
+from flows.evaluate import evaluate
+from flows.evolve import evolve
+from flows.train import train
+from pav.config import RunConfig
+
+
+@flow(name="pipeline", log_prints=True)
+def pipeline(config: RunConfig) -> dict:
+    """Run every paper stage on one video model; a re-run after success finds every stage cached.
+
+    With config.dispatch "deployments" each stage runs on its gpu-pool deployment.
+    """
+    evolved = run_stage(evolve, config)
+    trained = run_stage(train, config, pairs=evolved["pairs"])
+    evaluated = run_stage(evaluate, config, enhancers=trained["models"],
+                          used_prompts=[evolved["log"], trained["dpo_prompts"]], evolution_rounds=evolved["rounds"])
+    return {"evolve": evolved, "train": trained, "evaluate": evaluated}

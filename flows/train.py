@@ -1,0 +1,31 @@
+"""The enhancer: SFT on the data engine's pairs, then iterative DPO (paper section 3.3)."""
+
+from prefect import flow
+
+from data.store import ArtifactRef
+from pav.config import RunConfig
+from tasks import on_store
+from tasks.generate import generate_shard
+from tasks.prompts import load_prompt_set
+from tasks.score import score_shard
+from tasks.train import dpo_stage, sample_stage, sft_stage, triplets_stage
+
+
+@flow(name="train", log_prints=True)
+def train(config: RunConfig, pairs: ArtifactRef) -> dict:
+    """SFT, then each DPO round samples with the latest policy, scores, filters and trains on triplets."""
+    sft, sample, generate, score, triplets, dpo = on_store(
+        config.store, sft_stage, sample_stage, generate_shard, score_shard, triplets_stage, dpo_stage)
+    cfg = config.train
+    trained = {"sft": sft(pairs, cfg)}
+    prompts = load_prompt_set(config.store, cfg.dpo_prompts, "dpo/prompts")
+    for round_ in range(1, cfg.dpo_rounds + 1):
+        stage = f"dpo/round-{round_}"
+        policy = trained[list(trained)[-1]]["model"]
+        candidates = sample(policy, prompts, [pairs], cfg, round_, stage)
+        videos = generate(candidates, config.generator, config.evolve.seed, stage)
+        scores = score(videos, candidates, config.rewards, stage)
+        found = triplets(candidates, scores, cfg, round_, stage)
+        trained[f"dpo-{round_}"] = {**dpo(found, policy, cfg, round_), "triplets": found}
+    return {"models": {name: stage["model"] for name, stage in trained.items()}, "stages": trained,
+            "dpo_prompts": prompts}

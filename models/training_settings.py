@@ -1,0 +1,45 @@
+"""Training settings (TRL's config dataclasses, the fields this project sets), kept free of heavy imports
+so that configuration and the CLI load fast."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class LoraSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    r: int = Field(16, ge=1, description="LoRA rank")
+    alpha: int = Field(32, ge=1, description="LoRA scaling numerator (scale = alpha / r)")
+    dropout: float = Field(0.05, ge=0, lt=1, description="dropout on the LoRA input")
+    target_modules: str | list[str] = Field("all-linear", description="modules that get a LoRA ('all-linear' = every linear but the head)")
+    modules_to_save: list[str] | None = Field(None, description="modules trained in full, e.g. ['lm_head'] for a random-init base")
+
+
+class SFTSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    epochs: float = Field(3.0, gt=0, description="passes over the pairs (ignored when max_steps > 0)")
+    max_steps: int = Field(-1, description="optimizer steps; -1 trains for `epochs`")
+    learning_rate: float = Field(2e-4, gt=0, description="peak learning rate (linear decay)")
+    batch_size: int = Field(8, ge=1, description="pairs per device step")
+    grad_accum: int = Field(1, ge=1, description="device steps per optimizer step")
+    max_length: int = Field(512, ge=16, description="tokens per chat (prompt + rewrite); longer ones are truncated")
+    lora: LoraSettings = Field(default_factory=LoraSettings)
+    seed: int = Field(0, description="seed for LoRA init, shuffling and dropout")
+    logging_steps: int = Field(1, ge=1, description="optimizer steps between logged losses")
+
+
+class DPOSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    beta: float = Field(0.1, gt=0, description="DPO temperature: how far the policy may move from the reference")
+    epochs: float = Field(1.0, gt=0, description="passes over the triplets (ignored when max_steps > 0)")
+    max_steps: int = Field(-1, description="optimizer steps; -1 trains for `epochs`")
+    learning_rate: float = Field(5e-5, gt=0, description="peak learning rate (linear decay)")
+    batch_size: int = Field(4, ge=1, description="triplets per device step")
+    grad_accum: int = Field(1, ge=1, description="device steps per optimizer step")
+    max_length: int = Field(512, ge=16, description="tokens per chat (prompt + answer); longer ones are truncated")
+    lora: LoraSettings = Field(default_factory=LoraSettings)
+    seed: int = Field(0, description="seed for LoRA init and shuffling")
+    logging_steps: int = Field(1, ge=1, description="optimizer steps between logged metrics")

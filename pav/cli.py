@@ -1,0 +1,327 @@
+"""`pav`: the map of the project. Each subcommand runs a flow, a stage or a service."""
+
+from __future__ import annotations
+
+from pav.environment import apply_defaults
+
+apply_defaults()  # before Prefect or Hugging Face libraries are imported
+
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Annotated, Optional  # noqa: E402
+
+import typer  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+app = typer.Typer(help="prompt-a-video: align a prompt-rewriting LLM to one text-to-video model's preferences "
+                       "(Prompt-A-Video, ICCV 2025) as Prefect flows.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+pairs_app = typer.Typer(help="SFT pairs: the paper's release format (a JSON list of [original, target]).",
+                        no_args_is_help=True)
+app.add_typer(pairs_app, name="pairs")
+out = Console()
+
+Profile = Annotated[str, typer.Option("--profile", "-p", help="Profile: quick (CI-sized) or demo (embedded default)")]
+StoreOpt = Annotated[Optional[str], typer.Option("--store", help="Run root: local path or fsspec URL")]
+SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="Override a config field, e.g. evolve.rounds=2")]
+
+
+def _config(profile: str, store: str | None, sets: list[str] | None):
+    from pav.config import load_config
+
+    overrides = list(sets or []) + ([f"store={store}"] if store else [])
+    try:
+        return load_config(profile, overrides)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+
+
+def _table(title: str, rows: list[dict]) -> Table:
+    table = Table(title=title)
+    for key in rows[0] if rows else []:
+        table.add_column(str(key), justify="right" if isinstance(rows[0][key], (int, float)) else "left")
+    for row in rows:
+        table.add_row(*(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row.values()))
+    return table
+
+
+@app.command()
+def config(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = None) -> None:
+    """Print the resolved configuration of a profile (with overrides) as YAML."""
+    import yaml
+
+    out.print(yaml.safe_dump(_config(profile, store, set_).model_dump(mode="json"), sort_keys=False))
+
+
+@app.command()
+def evolve(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = None) -> None:
+    """Run the data engine: evolve prompts against the video model's rewards, write SFT pairs."""
+    from flows.evolve import evolve as evolve_flow
+    from pav.progress import task_progress
+
+    cfg = _config(profile, store, set_)
+    # Tasks per shard: generate, score, select each round, plus mutate in rounds 1..R; then reports.
+    shards = -(-min(cfg.evolve.prompts.limit or 946, 946) // cfg.evolve.shard_size)
+    total = shards * (3 * (cfg.evolve.rounds + 1) + cfg.evolve.rounds) + cfg.evolve.rounds + 4
+    with task_progress(total, "evolve"):
+        result = evolve_flow(cfg)
+    _print_rounds(result["rounds"])
+    pairs = result["pairs"].read()
+    out.print(f"[bold]{len(pairs)}[/] SFT pairs -> {result['pairs'].root}/{result['pairs'].path}")
+    out.print(f"evolution log -> {result['log'].root}/{result['log'].path}")
+
+
+def _print_rounds(rounds: list[dict]) -> None:
+    keys = {"round": "round", "candidates": "videos", "original_overall": "originals", "best_overall": "best so far",
+            "improved": "improved", "pairs": "pairs", "calls": "op calls", "cached": "op cached",
+            "prompt_tokens": "tokens in", "completion_tokens": "tokens out", "operator_failures": "op failures"}
+    out.print(_table("Evolution by round: mean overall of each prompt's best so far vs the originals",
+                     [{label: r[k] for k, label in keys.items()} for r in rounds]))
+
+
+def _model_ref(path: str):
+    """A stored model directory (with merged/ and adapter/) given as a path or URL."""
+    from data.store import ArtifactRef
+
+    root, _, name = path.rstrip("/").rpartition("/")
+    ref = ArtifactRef(root=root or ".", path=name, kind="dir")
+    if not ref.exists():
+        raise typer.BadParameter(f"{path} is not a finished model directory (trained by `pav train`)")
+    return ref
+
+
+def _print_evaluation(evaluations_ref, aggregation, n_boot: int) -> None:
+    from data.report import terminal_rows
+    from rewards.evaluation import method_table, win_rates
+
+    evals = evaluations_ref.read()
+    out.print(_table("Per-dimension means by method (average = mean of the seven on the 1-4 band)",
+                     terminal_rows(method_table(evals, aggregation, n_boot=n_boot))))
+    wins = win_rates(evals, ["original"])
+    out.print(_table("Win rates on the overall reward vs the original prompts (same prompt and seed)",
+                     [{"method": r["method"], "win": r["win"], "tie": r["tie"], "loss": r["loss"], "n": int(r["n"])}
+                      for _, r in wins.iterrows()]))
+
+
+@app.command()
+def train(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = None,
+          pairs: Annotated[Optional[str], typer.Option(
+              help="Pairs artifact (path relative to the store); default: run the data engine (cached)")] = None,
+          ) -> None:
+    """Train the enhancer: LoRA SFT on the pairs, then the DPO rounds."""
+    from data.store import ArtifactRef, Store
+    from flows.evolve import evolve as evolve_flow
+    from flows.train import train as train_flow
+
+    cfg = _config(profile, store, set_)
+    if pairs:
+        ref = ArtifactRef(root=Store(cfg.store).root, path=pairs, kind="pairs")
+        if not ref.exists():
+            raise typer.BadParameter(f"{Store(cfg.store).url(pairs)} does not exist")
+    else:
+        ref = evolve_flow(cfg)["pairs"]
+    result = train_flow(cfg, ref)
+    for name, model in result["models"].items():
+        metrics = Store(model.root).read_json(f"{model.path}.metrics.json")
+        extra = {k: round(v, 3) for k, v in metrics.items() if k.endswith("_last") and isinstance(v, float)}
+        out.print(f"[bold]{name}[/] {Store(model.root).url(model.path)}  steps={metrics['steps']} "
+                  f"seconds={metrics['seconds']} {extra}")
+
+
+@app.command()
+def enhance(prompts: Annotated[Optional[list[str]], typer.Argument(help="Prompts (or --file, or stdin)")] = None,
+            model: Annotated[str, typer.Option("--model", help="Trained model directory (pav train prints it)")] = "",
+            file: Annotated[Optional[Path], typer.Option("--file", help="Text file, one prompt a line")] = None,
+            temperature: Annotated[float, typer.Option(help="0 = greedy")] = 0.0,
+            max_new_tokens: int = 160) -> None:
+    """Print the enhanced prompt(s) of a trained model."""
+    from models.enhancer import Enhancer
+
+    texts = list(prompts or [])
+    if file is not None:
+        if not file.is_file():
+            raise typer.BadParameter(f"{file} does not exist")
+        texts += file.read_text(encoding="utf-8").splitlines()
+    if not texts and not sys.stdin.isatty():
+        texts = sys.stdin.read().splitlines()
+    texts = [t for t in texts if t.strip()] if (file is not None or not prompts) else texts
+    if not texts:
+        raise typer.BadParameter("no prompt given (arguments, --file or stdin)")
+    if not model:
+        raise typer.BadParameter("--model is required: a directory written by `pav train`")
+    path = Path(model)
+    path = path / "merged" if (path / "merged").is_dir() else path
+    if not path.is_dir():
+        raise typer.BadParameter(f"{model} is not a model directory")
+    try:
+        results = Enhancer.from_pretrained(path).enhance(texts, temperature=temperature,
+                                                         max_new_tokens=max_new_tokens)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+    for text in results:
+        print(text)
+
+
+@app.command()
+def evaluate(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = None,
+             model: Annotated[Optional[str], typer.Option(
+                 "--model", help="Video model to evaluate on (default: the profile's)")] = None,
+             enhancer: Annotated[Optional[list[str]], typer.Option(
+                 help="NAME=MODEL_DIR of a trained enhancer (repeatable), e.g. for another video model")] = None,
+             ) -> None:
+    """Compare original prompts, baselines and enhancers on held-out prompts; write the report."""
+    from flows.evaluate import evaluate as evaluate_flow
+
+    cfg = _config(profile, store, (set_ or []) + ([f"generator.name={model}"] if model else []))
+    enhancers = {}
+    for item in enhancer or []:
+        name, sep, path = item.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"--enhancer {item!r}: expected NAME=MODEL_DIR")
+        enhancers[name] = _model_ref(path)
+    result = evaluate_flow(cfg, enhancers)
+    _print_evaluation(result["evaluations"], cfg.rewards.aggregation, cfg.evaluate.bootstrap)
+    from data.store import Store
+
+    out.print(f"report -> {Store(cfg.store).url(result['report']['html'])}")
+
+
+@app.command()
+def pipeline(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = None) -> None:
+    """The whole method: evolve -> SFT -> DPO-1 -> DPO-2 -> evaluate, cached and resumable."""
+    from data.store import Store
+    from flows.pipeline import pipeline as pipeline_flow
+
+    cfg = _config(profile, store, set_)
+    result = pipeline_flow(cfg)
+    _print_rounds(result["evolve"]["rounds"])
+    evaluated = result["evaluate"]
+    _print_evaluation(evaluated["evaluations"], cfg.rewards.aggregation, cfg.evaluate.bootstrap)
+    out.print(f"report -> {Store(cfg.store).url(evaluated['report']['html'])}")
+
+
+@app.command()
+def report(run: Annotated[str, typer.Argument(help="Run root (the store of a finished evaluation)")],
+           profile: Profile = "demo") -> None:
+    """Print the evaluation table of a finished run in the terminal."""
+    from data.store import ArtifactRef, Store
+
+    store = Store(run)
+    found = [p for p in store.ls("eval") if p.endswith(".parquet")]
+    if not found:
+        raise typer.BadParameter(f"{run} holds no evaluation (run `pav evaluate` or `pav pipeline` first)")
+    cfg = _config(profile, run, None)
+    for path in found:
+        out.print(f"[bold]{path}[/]")
+        _print_evaluation(ArtifactRef(root=store.root, path=path, kind="evaluations"), cfg.rewards.aggregation,
+                          cfg.evaluate.bootstrap)
+    for html in (p for p in store.ls("eval") if p.endswith(".html")):
+        out.print(f"report -> {store.url(html)}")
+
+
+@app.command()
+def generate(prompt: Annotated[str, typer.Argument(help="Prompt to render")],
+             model: Annotated[str, typer.Option("--model", help="Video model (registry name)")] = "sim-steady",
+             out_dir: Annotated[Path, typer.Option("--out", help="Directory for the mp4 and preview")] = Path("."),
+             seed: int = 0,
+             option: Annotated[Optional[list[str]], typer.Option("--option", help="Generator option KEY=VALUE")] = None,
+             ) -> None:
+    """Render one prompt to an mp4 plus a PNG strip of frames to look at."""
+    from data.store import Store
+    from data.video import preview_png
+    from models.generators import load_generator
+    from models.generators.render import render
+    from pav.config import dotted
+
+    if not prompt.strip():
+        raise typer.BadParameter("the prompt is empty")
+    options = dotted(option or [])
+    try:
+        load_generator(model, options)
+    except (ValueError, TypeError) as e:
+        raise typer.BadParameter(str(e)) from None
+    store = Store(out_dir)
+    videos, _ = render(store, model, options, [prompt], [seed])
+    row = videos.iloc[0]
+    if row["error"]:
+        out.print(f"[red]generation failed:[/] {row['error']}")
+        raise typer.Exit(1)
+    from data.video import decode_mp4
+
+    frames, _ = decode_mp4(store.read_bytes(row["path"]))
+    store.write_bytes(f"{row['video_id']}.png", preview_png(frames))
+    out.print(f"video   {store.url(row['path'])}\npreview {store.url(row['video_id'] + '.png')}")
+
+
+@app.command()
+def score(path: Annotated[Path, typer.Argument(help="An mp4 file")],
+          prompt: Annotated[str, typer.Option("--prompt", help="The ORIGINAL user prompt")],
+          suite: Annotated[str, typer.Option(help="Reward suite")] = "cv") -> None:
+    """Score a video on the seven dimensions against the original prompt."""
+    from data.schemas import DIMENSION_NAMES, DIMENSIONS
+    from data.video import VideoDecodeError, decode_mp4
+    from rewards.aggregate import AggregationConfig, normalised, overall, passes
+    from rewards.scoring import suite_rewards
+    import pandas as pd
+
+    if not path.is_file():
+        raise typer.BadParameter(f"{path} does not exist")
+    try:
+        frames, _ = decode_mp4(path.read_bytes())
+    except VideoDecodeError as e:
+        raise typer.BadParameter(f"{path}: {e}") from None
+    row: dict = {}
+    for reward in suite_rewards(suite):
+        row.update(reward.score([frames], [prompt])[0])
+    df = pd.DataFrame([row])
+    agg = AggregationConfig()
+    norm = normalised(df, agg).iloc[0]
+    table = Table(title=f"{path.name} vs {prompt!r}")
+    for col in ("dimension", "score", "on 1-4", "threshold"):
+        table.add_column(col, justify="left" if col == "dimension" else "right")
+    for d in DIMENSIONS:
+        table.add_row(DIMENSION_NAMES[d], f"{row[d]:.3f}", f"{norm[d]:.3f}", f"{agg.thresholds.get(d, 0):.2f}")
+    table.add_row("[bold]overall[/]", f"{overall(df, agg).iloc[0]:.3f}", "",
+                  "passes" if passes(df, agg).iloc[0] else "fails")
+    out.print(table)
+
+
+@pairs_app.command("export")
+def pairs_export(pairs_path: Annotated[str, typer.Argument(help="Pairs Parquet artifact (path or URL)")],
+                 dest: Annotated[Path, typer.Argument(help="JSON file to write")]) -> None:
+    """Write pairs as the official release format: a JSON list of [original, target]."""
+    from data.pairs_io import export_pairs
+
+    n = export_pairs(pairs_path, dest)
+    out.print(f"{n} pairs -> {dest}")
+
+
+@pairs_app.command("import")
+def pairs_import(source: Annotated[Path, typer.Argument(help="JSON list of [original, target]")],
+                 store: Annotated[str, typer.Option("--store", help="Run root to import into")] = "runs/imported",
+                 ) -> None:
+    """Read pairs in the release format into a pairs artifact that training can use."""
+    from data.pairs_io import import_pairs
+
+    ref = import_pairs(source, store)
+    out.print(f"{len(ref.read())} pairs -> {ref.root}/{ref.path}")
+
+
+@app.command()
+def server(host: str = "127.0.0.1", port: int = 4200,
+           database_url: Annotated[Optional[str], typer.Option(
+               help="PostgreSQL URL (postgresql+asyncpg://...); SQLite under PREFECT_HOME by default")] = None,
+           ) -> None:
+    """Start the Prefect server with its UI in the foreground (Ctrl-C stops it cleanly)."""
+    from pav.services import run_server
+
+    raise typer.Exit(run_server(host, port, database_url))
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(app())

@@ -1,0 +1,148 @@
+"""Run configuration: pydantic models (the Prefect UI's run forms) and YAML profiles.
+
+This file is the one place that says what a profile contains: the defaults live on the models,
+a profile (pav/profiles/NAME.yaml) sets only what differs, and unknown keys are errors. Overrides
+apply in order: profile, then PAV_* environment variables, then command-line --set.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from data.prompts import PromptSet
+from models.generators import GENERATORS
+from models.operators import OPERATORS
+from models.training_settings import DPOSettings, SFTSettings
+from rewards import SUITES
+from rewards.aggregate import AggregationConfig
+
+GeneratorName = Literal[tuple(sorted(GENERATORS))]  # type: ignore[valid-type]
+OperatorName = Literal[tuple(sorted(OPERATORS))]  # type: ignore[valid-type]
+SuiteName = Literal[tuple(sorted(SUITES))]  # type: ignore[valid-type]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class GeneratorConfig(Section):
+    name: GeneratorName = Field("sim-steady", description="Target video model (registry name)")
+    options: dict[str, Any] = Field(default_factory=dict, description="Backend options (model id, size, frames, ...)")
+
+
+class RewardConfig(Section):
+    suite: SuiteName = Field("cv", description="Reward suite covering the seven dimensions")
+    options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Per-reward backend options (weights paths, device, ...)")
+    aggregation: AggregationConfig = Field(
+        default_factory=AggregationConfig, description="Weights, normalisation and thresholds of the overall score")
+
+
+class OperatorConfig(Section):
+    name: OperatorName = Field("lexical", description="Evolution operator: lexical (LLM-free), openai, local")
+    options: dict[str, Any] = Field(default_factory=dict, description="Operator options (model, base_url, ...)")
+    api_key_secret: str | None = Field(
+        None, description="Prefect Secret block holding the API key (else the environment variable)")
+
+
+class EvolveConfig(Section):
+    prompts: PromptSet = Field(default_factory=lambda: PromptSet(limit=64), description="Source prompts")
+    rounds: int = Field(4, ge=0, le=20, description="Refinement rounds after scoring the originals (paper: 4)")
+    variants: int = Field(3, ge=1, le=10, description="Variants the operator writes per prompt and round (paper: 3)")
+    top_n: int = Field(3, ge=1, le=10, description="History prompts shown to the operator (paper: top-3)")
+    seed: int = Field(0, description="Video seed (the same for every candidate, so prompts are compared fairly)")
+    shard_size: int = Field(16, ge=1, description="Source prompts per task")
+
+
+class TrainConfig(Section):
+    base_model: str = Field("smollm2-135m", description="Enhancer base: smollm2-135m (bundled), a local path or hub id")
+    sft: SFTSettings = Field(default_factory=SFTSettings)
+    dpo: DPOSettings = Field(default_factory=DPOSettings)
+    dpo_rounds: int = Field(2, ge=0, le=5, description="Iterative DPO rounds (paper: 2)")
+    dpo_prompts: PromptSet = Field(
+        default_factory=lambda: PromptSet(offset=64, limit=64), description="Prompts for DPO sampling, apart from SFT's")
+    candidates: int = Field(5, ge=2, le=16, description="Samples per prompt for DPO (paper: 5)")
+    temperature: float = Field(0.9, gt=0, description="Sampling temperature for DPO candidates")
+    max_new_tokens: int = Field(160, ge=8, description="Longest enhancement in tokens")
+    dpo_aggregation: AggregationConfig = Field(
+        default_factory=AggregationConfig, description="Weights and thresholds of the DPO filter")
+    dpo_margin: float = Field(0.3, ge=0, description="Rejected must trail chosen by more than this (overall)")
+
+
+class EvaluateConfig(Section):
+    prompts: PromptSet = Field(
+        default_factory=lambda: PromptSet(offset=128, limit=64, stride=1), description="Held-out benchmark prompts")
+    seeds: list[int] = Field(default_factory=lambda: [1], description="Video seeds; every method gets the same")
+    baselines: list[Literal["gpt4-upsampler", "wan-extender", "base-llm", "openai"]] = Field(
+        default_factory=lambda: ["gpt4-upsampler", "wan-extender", "base-llm"], description="Baselines to compare")
+    bootstrap: int = Field(1000, ge=100, description="Bootstrap resamples for the 95% intervals")
+
+
+class RunConfig(Section):
+    """Everything a run needs; the resolved config is saved beside its artifacts."""
+
+    profile: str = Field("demo", description="Profile this config was built from")
+    store: str = Field("runs/demo", description="Run root: a local path or an fsspec URL (s3://, gs://, memory://)")
+    generator: GeneratorConfig = Field(default_factory=GeneratorConfig)
+    rewards: RewardConfig = Field(default_factory=RewardConfig)
+    operator: OperatorConfig = Field(default_factory=OperatorConfig)
+    evolve: EvolveConfig = Field(default_factory=EvolveConfig)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
+    dispatch: Literal["in-process", "deployments"] = Field(
+        "in-process", description="Run the evolve/train/evaluate stages here as subflows, or on their gpu-pool "
+                                  "deployments (needs `pav deploy` and a `pav worker --pool gpu`)")
+
+
+PROFILES = tuple(sorted(p.name.removesuffix(".yaml") for p in resources.files("pav").joinpath("profiles").iterdir()
+                        if p.name.endswith(".yaml")))
+
+
+def deep_merge(base: dict, update: dict) -> dict:
+    out = dict(base)
+    for key, value in update.items():
+        out[key] = deep_merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def dotted(assignments: list[str]) -> dict:
+    """["evolve.rounds=2", ...] -> nested dict; values parsed as YAML scalars."""
+    out: dict = {}
+    for item in assignments:
+        path, sep, raw = item.partition("=")
+        if not sep or not path:
+            raise ValueError(f"override {item!r}: expected KEY.PATH=VALUE")
+        node = out
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = yaml.safe_load(raw)
+    return out
+
+
+def env_overrides(environ: dict[str, str] | None = None) -> list[str]:
+    """PAV_EVOLVE__ROUNDS=2 -> "evolve.rounds=2" (PAV_STORE -> "store=...")."""
+    environ = os.environ if environ is None else environ
+    return [f"{k[4:].lower().replace('__', '.')}={v}" for k, v in sorted(environ.items())
+            if k.startswith("PAV_") and k not in ("PAV_CACHE", "PAV_PROFILE")]
+
+
+def load_config(profile: str = "demo", overrides: list[str] | None = None,
+                environ: dict[str, str] | None = None) -> RunConfig:
+    """The profile's config with environment and command-line overrides applied."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; valid: {', '.join(PROFILES)}")
+    text = resources.files("pav").joinpath(f"profiles/{profile}.yaml").read_text()
+    values = yaml.safe_load(text) or {}
+    values = deep_merge(values, dotted(env_overrides(environ)))
+    values = deep_merge(values, dotted(overrides or []))
+    values["profile"] = profile
+    try:
+        return RunConfig.model_validate(values)
+    except ValidationError as e:
+        raise ValueError(f"profile {profile!r} with overrides: {e}") from None

@@ -1,0 +1,32 @@
+"""Paper stage: the evolution log and the (original, target) SFT pairs."""
+
+import pandas as pd
+from prefect import task
+from prefect.artifacts import create_table_artifact
+
+from data.store import ArtifactRef, Store, content_key
+from rewards.selection import sft_pairs
+from tasks import STAGE_OPTIONS
+
+
+def collect(logs: list[ArtifactRef], stage: str) -> dict[str, ArtifactRef]:
+    """One evolution log of every candidate, and the pairs drawn from it."""
+    store = Store(logs[0].root)
+    log = pd.concat([ref.read() for ref in logs], ignore_index=True)
+    name = content_key("log", logs)
+    pairs = sft_pairs(log)
+    return {"log": store.write_table("evolution", stage, f"log-{name}", log),
+            "pairs": store.write_table("pairs", stage, f"pairs-{name}", pairs)}
+
+
+@task(name="pairs", **STAGE_OPTIONS)
+def collect_pairs(logs: list[ArtifactRef], stage: str) -> dict[str, ArtifactRef]:
+    """Collect the log and pairs, and publish the pairs as a table artifact."""
+    refs = collect(logs, stage)
+    pairs, log = refs["pairs"].read(), refs["log"].read()
+    create_table_artifact(
+        key="evolve-pairs",
+        table=[{"original": p, "target": c[:300], "overall": round(o, 3)}
+               for p, c, o in zip(pairs["prompt"].head(20), pairs["completion"], pairs["overall"])],
+        description=f"{len(pairs)} SFT pairs from {log['prompt_id'].nunique()} source prompts")
+    return refs

@@ -1,0 +1,24 @@
+"""Prompt sets as artifacts, split into shards of round-0 candidates."""
+
+from prefect import task
+
+from data.prompts import PromptSet, load_prompts
+from data.store import ArtifactRef, Store, content_key
+from models.operators.propose import originals_as_candidates
+
+
+@task
+def load_prompt_set(store_root: str, spec: PromptSet, stage: str) -> ArtifactRef:
+    """Read and clean a prompt set (never cached: a prompt file may change under the same name)."""
+    store = Store(store_root)
+    prompts = load_prompts(spec, store)
+    return store.write_table("prompts", stage, content_key(prompts["prompt_id"].tolist()), prompts)
+
+
+@task
+def shard_prompts(prompts: ArtifactRef, shard_size: int, stage: str) -> list[ArtifactRef]:
+    """Round-0 candidates in shards of `shard_size` source prompts (content-addressed)."""
+    store = Store(prompts.root)
+    candidates = originals_as_candidates(prompts.read())
+    shards = [candidates.iloc[i:i + shard_size] for i in range(0, len(candidates), shard_size)]
+    return [store.write_table("candidates", stage, content_key(s["candidate_id"].tolist()), s) for s in shards]

@@ -1,0 +1,64 @@
+"""Paper stage: join scores to candidates, rank them, and report each round's progress."""
+
+import pandas as pd
+from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from data.store import ArtifactRef, Store, content_key
+from rewards.aggregate import AggregationConfig
+from rewards.selection import best_per_prompt, evolution_records, sft_pairs
+from tasks import STAGE_OPTIONS
+
+
+def select(candidates: ArtifactRef, videos: ArtifactRef, scores: ArtifactRef,
+           aggregation: AggregationConfig, stage: str) -> ArtifactRef:
+    """Evolution records of one shard and round: candidates with scores, overall and passes."""
+    records = evolution_records(candidates.read(), videos.read(), scores.read(), aggregation)
+    name = content_key("evolution", candidates, videos, scores, aggregation)
+    return Store(candidates.root).write_table("evolution", stage, name, records)
+
+
+select_shard = task(select, name="select", **STAGE_OPTIONS)
+
+
+def round_summary(logs: list[ArtifactRef], mutation_stats: list[ArtifactRef], round_: int) -> dict:
+    """Progress after a round: best-so-far vs originals, pairs so far, operator usage."""
+    log = pd.concat([ref.read() for ref in logs], ignore_index=True)
+    stats = [Store(ref.root).read_json(ref.path) for ref in mutation_stats]
+    originals = log[log["round"] == 0]
+    best = best_per_prompt(log)
+    return {
+        "round": round_,
+        "prompts": int(originals["prompt_id"].nunique()),
+        "candidates": int((log["round"] == round_).sum()),
+        "original_overall": round(float(originals["overall"].mean()), 4),
+        "best_overall": round(float(best["overall"].mean()), 4),
+        "improved": int((best["round"] > 0).sum()),
+        "pairs": len(sft_pairs(log)),
+        "failed_scores": int(log["overall"].isna().sum()),
+        **{k: sum(s[k] for s in stats) for k in ("calls", "cached", "prompt_tokens", "completion_tokens")},
+        "cost_usd": round(sum(s["cost_usd"] for s in stats), 4),
+        "operator_failures": sum(len(s["failures"]) for s in stats),
+    }
+
+
+@task
+def report_round(logs: list[ArtifactRef], mutation_stats: list[ArtifactRef], round_: int) -> dict:
+    """Publish the round's best prompts and gains as Prefect artifacts."""
+    summary = round_summary(logs, mutation_stats, round_)
+    log = pd.concat([ref.read() for ref in logs], ignore_index=True)
+    originals = log[log["round"] == 0].set_index("prompt_id")["overall"]
+    best = best_per_prompt(log).head(20)
+    create_table_artifact(
+        key=f"evolve-round-{round_}",
+        table=[{"original": r["original"][:80], "best prompt": r["prompt"][:200], "round": int(r["round"]),
+                "overall": round(float(r["overall"]), 3),
+                "gain": round(float(r["overall"] - originals.get(r["prompt_id"], float("nan"))), 3)}
+               for _, r in best.iterrows()],
+        description=f"Best prompts after round {round_}")
+    create_markdown_artifact(
+        key="evolve-progress",
+        markdown=f"### Evolution after round {round_}\n\n" + "\n".join(
+            f"- **{k}**: {v}" for k, v in summary.items()),
+        description="Data engine progress")
+    return summary

@@ -1,0 +1,106 @@
+"""Paper stages: SFT on the pairs, then sampling, triplets and DPO for each iterative round."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+from prefect import task
+from prefect.artifacts import create_table_artifact
+
+from data.schemas import DIMENSIONS, SCHEMAS
+from data.store import ArtifactRef, Store, content_key
+from models.enhancer import Enhancer
+from models.llm import resolve_base_model
+from models.operators.propose import candidate_id
+from models.training import train_dpo, train_sft
+from pav.config import TrainConfig
+from rewards.selection import dpo_triplets
+from tasks import STAGE_OPTIONS, stage_logger
+
+
+def _train_into_store(store: Store, path: str, train_fn) -> dict[str, ArtifactRef]:
+    with tempfile.TemporaryDirectory(prefix="pav-train-") as scratch:
+        metrics = train_fn(Path(scratch) / "model")
+        model = store.put_dir(Path(scratch) / "model", path)
+    return {"model": model, "metrics": store.write_json(f"{path}.metrics.json", metrics)}
+
+
+def sft(pairs: ArtifactRef, train: TrainConfig) -> dict[str, ArtifactRef]:
+    """LoRA SFT of the base model on (original, target) pairs; model and metrics in the store."""
+    store = Store(pairs.root)
+    frame = pairs.read()
+    if frame.empty:
+        raise ValueError(f"{store.url(pairs.path)} holds no pairs: the data engine found no passing rewrite")
+    base = resolve_base_model(train.base_model)
+    path = f"models/sft-{content_key(pairs, train.base_model, train.sft)}"
+    card = {"pairs": store.url(pairs.path), "base_model": train.base_model}
+    return _train_into_store(store, path, lambda out: train_sft(frame, base, out, train.sft, card=card))
+
+
+def sample(model: ArtifactRef, prompts: ArtifactRef, held_apart: list[ArtifactRef], train: TrainConfig,
+           round_: int, stage: str) -> ArtifactRef:
+    """Each prompt's `candidates` enhancements by the current policy, as candidates records."""
+    store = Store(model.root)
+    frame = prompts.read()
+    overlap = set(frame["prompt_id"]) & {pid for ref in held_apart for pid in ref.read()["prompt_id"]}
+    if overlap:
+        raise ValueError(f"{len(overlap)} DPO prompts also appear in the SFT pairs; choose disjoint prompt sets")
+    enhancer = Enhancer.from_pretrained(store.local_dir(model.path) / "merged")
+    samples = enhancer.enhance(frame["prompt"].tolist(), num_return_sequences=train.candidates,
+                               temperature=train.temperature, max_new_tokens=train.max_new_tokens, seed=round_)
+    rows = [{"candidate_id": candidate_id(pid, text), "prompt_id": pid, "original": original, "prompt": text,
+             "parent_id": None, "round": round_, "operator": f"dpo-{round_}"}
+            for pid, original, texts in zip(frame["prompt_id"], frame["prompt"], samples) for text in texts]
+    candidates = pd.DataFrame(rows, columns=SCHEMAS["candidates"][1].names)
+    return store.write_table("candidates", stage, content_key("samples", model, prompts, train, round_), candidates)
+
+
+def triplets(candidates: ArtifactRef, scores: ArtifactRef, train: TrainConfig, round_: int,
+             stage: str) -> ArtifactRef:
+    """(prompt, chosen, rejected) from the scored samples through the paper's filter."""
+    samples = pd.concat([candidates.read(), scores.read()[list(DIMENSIONS)]], axis=1)
+    found = dpo_triplets(samples, train.dpo_aggregation, train.dpo_margin, round_)
+    stage_logger().info("%s: %d triplets from %d prompts", stage, len(found), samples["prompt_id"].nunique())
+    name = content_key("triplets", candidates, scores, train.dpo_aggregation, train.dpo_margin, round_)
+    return Store(candidates.root).write_table("triplets", stage, name, found)
+
+
+def dpo(triplets_ref: ArtifactRef, policy: ArtifactRef, train: TrainConfig, round_: int) -> dict[str, ArtifactRef]:
+    """One DPO round; the policy (merged) is also the frozen reference."""
+    store = Store(policy.root)
+    frame = triplets_ref.read()
+    if frame.empty:
+        raise ValueError(f"{store.url(triplets_ref.path)} holds no triplets: no prompt had a chosen that passes "
+                         f"and trails by more than the margin {train.dpo_margin}")
+    merged = store.local_dir(policy.path) / "merged"
+    path = f"models/dpo{round_}-{content_key(triplets_ref, policy, train.dpo)}"
+    card = {"triplets": store.url(triplets_ref.path), "policy": store.url(policy.path), "round": round_}
+    return _train_into_store(store, path, lambda out: train_dpo(frame, merged, out, train.dpo, card=card))
+
+
+@task(name="sft", tags=["gpu"], **STAGE_OPTIONS)
+def sft_stage(pairs: ArtifactRef, train: TrainConfig) -> dict[str, ArtifactRef]:
+    """Supervised fine-tuning with LoRA."""
+    result = sft(pairs, train)
+    _publish_metrics("sft", result["metrics"])
+    return result
+
+
+sample_stage = task(sample, name="sample", tags=["gpu"], **STAGE_OPTIONS)
+triplets_stage = task(triplets, name="triplets", **STAGE_OPTIONS)
+
+
+@task(name="dpo", tags=["gpu"], **STAGE_OPTIONS)
+def dpo_stage(triplets_ref: ArtifactRef, policy: ArtifactRef, train: TrainConfig, round_: int) -> dict[str, ArtifactRef]:
+    """One round of DPO with LoRA."""
+    result = dpo(triplets_ref, policy, train, round_)
+    _publish_metrics(f"dpo-{round_}", result["metrics"])
+    return result
+
+
+def _publish_metrics(stage: str, metrics_ref: ArtifactRef) -> None:
+    metrics = Store(metrics_ref.root).read_json(metrics_ref.path)
+    create_table_artifact(key=f"train-{stage}", table=metrics["log"],
+                          description=f"{stage}: {metrics['steps']} steps in {metrics['seconds']} s")

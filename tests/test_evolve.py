@@ -1,0 +1,135 @@
+"""The data engine end to end on the embedded default: it improves prompts, writes pairs, resumes."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+from data.store import Store
+from flows.evolve import evolve
+from models.operators import MutationResult
+from models.operators.lexical import LexicalOperator
+from models.operators.propose import propose
+from pav.config import load_config
+
+SMALL = ["evolve.prompts.limit=8", "evolve.rounds=2", "evolve.shard_size=4",
+         "generator.options={frames: 12, size: 48}"]
+
+
+def task_states(flow_run_id) -> dict[str, list[str]]:
+    """Task name -> state names of one flow run, read back through the Prefect API."""
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+    states: dict[str, list[str]] = {}
+    for run in runs:
+        states.setdefault(run.name.rsplit("-", 1)[0], []).append(run.state.name)
+    return states
+
+
+@pytest.fixture(scope="module")
+def evolved(prefect_harness, tmp_path_factory):
+    root = str(tmp_path_factory.mktemp("evolve") / "run")
+    cfg = load_config("quick", SMALL + [f"store={root}"])
+    state = evolve(cfg, return_state=True)
+    return cfg, state.result(), state.state_details.flow_run_id
+
+
+def test_rounds_raise_the_best_prompts_over_the_originals(evolved):
+    _, result, _ = evolved
+    rounds = result["rounds"]
+    assert [r["round"] for r in rounds] == [0, 1, 2]
+    best = [r["best_overall"] for r in rounds]
+    assert best[0] == pytest.approx(rounds[0]["original_overall"])
+    assert best[1] > best[0] + 0.5 and best[2] > best[1]
+    assert rounds[-1]["pairs"] > 0
+
+
+def test_log_and_pairs_are_consistent(evolved):
+    _, result, _ = evolved
+    log, pairs = result["log"].read(), result["pairs"].read()
+    assert set(log["round"]) == {0, 1, 2}
+    assert log.groupby("prompt_id")["prompt"].apply(lambda s: s.is_unique).all()  # never rendered twice
+    children = log[log["round"] > 0]
+    assert children["parent_id"].isin(log["candidate_id"]).all()
+    assert (children["operator"] == "lexical").all()
+    for _, pair in pairs.iterrows():
+        target = log[(log["prompt_id"] == pair["prompt_id"]) & (log["prompt"] == pair["completion"])].iloc[0]
+        original = log[(log["prompt_id"] == pair["prompt_id"]) & (log["round"] == 0)].iloc[0]
+        assert target["passes"] and target["overall"] > original["overall"]
+        assert pair["prompt"] == original["prompt"]
+    # the scores are against the ORIGINAL prompt: every candidate's scores row carries it
+    videos_stage = Store(result["log"].root).read_tables("scores", "evolve/round-1")
+    assert set(videos_stage["original"]) <= set(log.loc[log["round"] == 0, "prompt"])
+
+
+def test_second_run_executes_no_generation_scoring_or_mutation(evolved):
+    cfg, result, first_run = evolved
+    first = task_states(first_run)
+    assert first["generate"].count("Completed") == 6 and first["mutate"].count("Completed") == 4
+    state = evolve(cfg, return_state=True)
+    assert state.result()["pairs"] == result["pairs"]
+    again = task_states(state.state_details.flow_run_id)
+    for stage in ("generate", "score", "select", "mutate", "pairs"):
+        assert set(again[stage]) == {"Cached"}, (stage, again[stage])
+
+
+def test_deleted_round_artifact_recomputes_only_that_stage(evolved):
+    cfg, result, _ = evolved
+    store = Store(cfg.store)
+    victim = sorted(p for p in store.ls("evolve/round-2") if p.endswith(".parquet"))[0]
+    kind = store.read_table(victim).columns
+    store.delete(victim)
+    state = evolve(cfg, return_state=True)
+    states = task_states(state.state_details.flow_run_id)
+    completed = [name for name, s in states.items() if "Completed" in s and name not in ("load_prompt_set",
+                                                                                       "shard_prompts",
+                                                                                       "report_round")]
+    assert len(completed) >= 1 and sum(s.count("Completed") for n, s in states.items() if n in completed) <= 3
+    assert store.exists(victim), f"{victim} ({list(kind)[:3]}) was not rewritten"
+
+
+def test_operator_failure_keeps_best_so_far_and_is_recorded(evolved):
+    _, result, _ = evolved
+    log = result["log"].read()
+    log = log[log["round"] == 0]
+
+    class Failing(LexicalOperator):
+        def mutate(self, requests):
+            return [MutationResult([], error="endpoint refused") for _ in requests]
+
+    candidates, stats = propose(Failing(), log, top_n=3, n=3, round_=1, seed=0)
+    assert candidates.empty
+    assert {f["error"] for f in stats["failures"]} == {"endpoint refused"}
+    assert len(stats["failures"]) == log["prompt_id"].nunique()
+
+
+def test_killed_run_resumes_without_rerendering_finished_shards(tmp_path):
+    root = tmp_path / "run"
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PAV_STORE": str(root)}
+    argv = [sys.executable, "-m", "pav.cli", "evolve", "--profile", "quick"] + \
+        [a for s in SMALL + ["evolve.rounds=1"] for a in ("--set", s)]
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 240
+        while time.time() < deadline and len([p for p in Store(root).ls("evolve/round-1")
+                                              if p.endswith(".parquet")]) < 3:
+            time.sleep(0.2)  # round 1: the first shard's candidates, videos and scores are in
+        assert proc.poll() is None, "the run ended before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+    finally:
+        proc.kill()
+    store = Store(root)
+    before = {p: os.stat(store.url(p)).st_mtime_ns for p in store.ls("videos")}
+    assert before, "no video was finished before the kill"
+    finished = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    after = {p: os.stat(store.url(p)).st_mtime_ns for p in store.ls("videos")}
+    assert all(after[p] == t for p, t in before.items()), "a finished video was rendered again"
+    assert len(after) > len(before)
+    assert set(store.read_tables("evolution", "evolve")["round"]) == {0, 1}
