@@ -17,15 +17,15 @@ def train(config: RunConfig, pairs: ArtifactRef) -> dict:
     sft, sample, generate, score, triplets, dpo = on_store(
         config.store, sft_stage, sample_stage, generate_shard, score_shard, triplets_stage, dpo_stage)
     cfg = config.train
-    trained = {"sft": sft(pairs, cfg)}
+    trained = {"sft": sft(pairs, cfg.base_model, cfg.sft)}
     prompts = load_prompt_set(config.store, cfg.dpo_prompts, "dpo/prompts")
     for round_ in range(1, cfg.dpo_rounds + 1):
         stage = f"dpo/round-{round_}"
         policy = trained[list(trained)[-1]]["model"]
-        candidates = sample(policy, prompts, [pairs], cfg, round_, stage)
+        candidates = sample(policy, prompts, [pairs], cfg.sampling, round_, stage)
         videos = generate(candidates, config.generator, config.evolve.seed, stage)
         scores = score(videos, candidates, config.rewards, stage)
-        found = triplets(candidates, scores, cfg, round_, stage)
-        trained[f"dpo-{round_}"] = {**dpo(found, policy, cfg, round_), "triplets": found}
+        found = triplets(candidates, scores, cfg.dpo_aggregation, cfg.dpo_margin, round_, stage)
+        trained[f"dpo-{round_}"] = {**dpo(found, policy, cfg.dpo, round_), "triplets": found}
     return {"models": {name: stage["model"] for name, stage in trained.items()}, "stages": trained,
             "dpo_prompts": prompts}

@@ -59,6 +59,12 @@ class EvolveConfig(Section):
     shard_size: int = Field(16, ge=1, description="Source prompts per task")
 
 
+class SamplingConfig(Section):
+    candidates: int = Field(5, ge=2, le=16, description="Samples per prompt for DPO (paper: 5)")
+    temperature: float = Field(0.9, gt=0, description="Sampling temperature for DPO candidates")
+    max_new_tokens: int = Field(160, ge=8, description="Longest enhancement in tokens (also at evaluation)")
+
+
 class TrainConfig(Section):
     base_model: str = Field("smollm2-135m", description="Enhancer base: smollm2-135m (bundled), a local path or hub id")
     sft: SFTSettings = Field(default_factory=SFTSettings)
@@ -66,9 +72,7 @@ class TrainConfig(Section):
     dpo_rounds: int = Field(2, ge=0, le=5, description="Iterative DPO rounds (paper: 2)")
     dpo_prompts: PromptSet = Field(
         default_factory=lambda: PromptSet(offset=64, limit=64), description="Prompts for DPO sampling, apart from SFT's")
-    candidates: int = Field(5, ge=2, le=16, description="Samples per prompt for DPO (paper: 5)")
-    temperature: float = Field(0.9, gt=0, description="Sampling temperature for DPO candidates")
-    max_new_tokens: int = Field(160, ge=8, description="Longest enhancement in tokens")
+    sampling: SamplingConfig = Field(default_factory=SamplingConfig)
     dpo_aggregation: AggregationConfig = Field(
         default_factory=AggregationConfig, description="Weights and thresholds of the DPO filter")
     dpo_margin: float = Field(0.3, ge=0, description="Rejected must trail chosen by more than this (overall)")

@@ -47,14 +47,14 @@ def rewrite(prompts: ArtifactRef, method: str, config: RunConfig, model: Artifac
         path = (resolve_base_model(config.train.base_model) if model is None
                 else Store(model.root).local_dir(model.path) / "merged")
         texts = Enhancer.from_pretrained(path).enhance(originals, temperature=0,
-                                                       max_new_tokens=config.train.max_new_tokens)
+                                                       max_new_tokens=config.train.sampling.max_new_tokens)
     candidates = pd.DataFrame({
         "candidate_id": [candidate_id(p, t) for p, t in zip(frame["prompt_id"], texts)],
         "prompt_id": frame["prompt_id"], "original": originals, "prompt": texts, "parent_id": None,
         "round": 0, "operator": method})
     name = content_key("rewrite", prompts, method, model,
                        config.operator if method == "openai" else None,
-                       config.train.base_model if model is None else None, config.train.max_new_tokens)
+                       config.train.base_model if model is None else None, config.train.sampling.max_new_tokens)
     return Store(prompts.root).write_table("candidates", stage, name, candidates)
 
 

@@ -15,7 +15,9 @@ from models.enhancer import Enhancer
 from models.llm import resolve_base_model
 from models.operators.propose import candidate_id
 from models.training import train_dpo, train_sft
-from pav.config import TrainConfig
+from models.training_settings import DPOSettings, SFTSettings
+from pav.config import SamplingConfig
+from rewards.aggregate import AggregationConfig
 from rewards.selection import dpo_triplets
 from tasks import STAGE_OPTIONS, stage_logger
 
@@ -27,19 +29,19 @@ def _train_into_store(store: Store, path: str, train_fn) -> dict[str, ArtifactRe
     return {"model": model, "metrics": store.write_json(f"{path}.metrics.json", metrics)}
 
 
-def sft(pairs: ArtifactRef, train: TrainConfig) -> dict[str, ArtifactRef]:
+def sft(pairs: ArtifactRef, base_model: str, settings: SFTSettings) -> dict[str, ArtifactRef]:
     """LoRA SFT of the base model on (original, target) pairs; model and metrics in the store."""
     store = Store(pairs.root)
     frame = pairs.read()
     if frame.empty:
         raise ValueError(f"{store.url(pairs.path)} holds no pairs: the data engine found no passing rewrite")
-    base = resolve_base_model(train.base_model)
-    path = f"models/sft-{content_key(pairs, train.base_model, train.sft)}"
-    card = {"pairs": store.url(pairs.path), "base_model": train.base_model}
-    return _train_into_store(store, path, lambda out: train_sft(frame, base, out, train.sft, card=card))
+    base = resolve_base_model(base_model)
+    path = f"models/sft-{content_key(pairs, base_model, settings)}"
+    card = {"pairs": store.url(pairs.path), "base_model": base_model}
+    return _train_into_store(store, path, lambda out: train_sft(frame, base, out, settings, card=card))
 
 
-def sample(model: ArtifactRef, prompts: ArtifactRef, held_apart: list[ArtifactRef], train: TrainConfig,
+def sample(model: ArtifactRef, prompts: ArtifactRef, held_apart: list[ArtifactRef], sampling: SamplingConfig,
            round_: int, stage: str) -> ArtifactRef:
     """Each prompt's `candidates` enhancements by the current policy, as candidates records."""
     store = Store(model.root)
@@ -48,42 +50,42 @@ def sample(model: ArtifactRef, prompts: ArtifactRef, held_apart: list[ArtifactRe
     if overlap:
         raise ValueError(f"{len(overlap)} DPO prompts also appear in the SFT pairs; choose disjoint prompt sets")
     enhancer = Enhancer.from_pretrained(store.local_dir(model.path) / "merged")
-    samples = enhancer.enhance(frame["prompt"].tolist(), num_return_sequences=train.candidates,
-                               temperature=train.temperature, max_new_tokens=train.max_new_tokens, seed=round_)
+    samples = enhancer.enhance(frame["prompt"].tolist(), num_return_sequences=sampling.candidates,
+                               temperature=sampling.temperature, max_new_tokens=sampling.max_new_tokens, seed=round_)
     rows = [{"candidate_id": candidate_id(pid, text), "prompt_id": pid, "original": original, "prompt": text,
              "parent_id": None, "round": round_, "operator": f"dpo-{round_}"}
             for pid, original, texts in zip(frame["prompt_id"], frame["prompt"], samples) for text in texts]
     candidates = pd.DataFrame(rows, columns=SCHEMAS["candidates"][1].names)
-    return store.write_table("candidates", stage, content_key("samples", model, prompts, train, round_), candidates)
+    return store.write_table("candidates", stage, content_key("samples", model, prompts, sampling, round_), candidates)
 
 
-def triplets(candidates: ArtifactRef, scores: ArtifactRef, train: TrainConfig, round_: int,
-             stage: str) -> ArtifactRef:
+def triplets(candidates: ArtifactRef, scores: ArtifactRef, aggregation: AggregationConfig, margin: float,
+             round_: int, stage: str) -> ArtifactRef:
     """(prompt, chosen, rejected) from the scored samples through the paper's filter."""
     samples = pd.concat([candidates.read(), scores.read()[list(DIMENSIONS)]], axis=1)
-    found = dpo_triplets(samples, train.dpo_aggregation, train.dpo_margin, round_)
+    found = dpo_triplets(samples, aggregation, margin, round_)
     stage_logger().info("%s: %d triplets from %d prompts", stage, len(found), samples["prompt_id"].nunique())
-    name = content_key("triplets", candidates, scores, train.dpo_aggregation, train.dpo_margin, round_)
+    name = content_key("triplets", candidates, scores, aggregation, margin, round_)
     return Store(candidates.root).write_table("triplets", stage, name, found)
 
 
-def dpo(triplets_ref: ArtifactRef, policy: ArtifactRef, train: TrainConfig, round_: int) -> dict[str, ArtifactRef]:
+def dpo(triplets_ref: ArtifactRef, policy: ArtifactRef, settings: DPOSettings, round_: int) -> dict[str, ArtifactRef]:
     """One DPO round; the policy (merged) is also the frozen reference."""
     store = Store(policy.root)
     frame = triplets_ref.read()
     if frame.empty:
-        raise ValueError(f"{store.url(triplets_ref.path)} holds no triplets: no prompt had a chosen that passes "
-                         f"and trails by more than the margin {train.dpo_margin}")
+        raise ValueError(f"{store.url(triplets_ref.path)} holds no triplets: no sampled rewrite passed every "
+                         "threshold while leading the prompt's worst by more than the margin")
     merged = store.local_dir(policy.path) / "merged"
-    path = f"models/dpo{round_}-{content_key(triplets_ref, policy, train.dpo)}"
+    path = f"models/dpo{round_}-{content_key(triplets_ref, policy, settings)}"
     card = {"triplets": store.url(triplets_ref.path), "policy": store.url(policy.path), "round": round_}
-    return _train_into_store(store, path, lambda out: train_dpo(frame, merged, out, train.dpo, card=card))
+    return _train_into_store(store, path, lambda out: train_dpo(frame, merged, out, settings, card=card))
 
 
 @task(name="sft", tags=["gpu"], **STAGE_OPTIONS)
-def sft_stage(pairs: ArtifactRef, train: TrainConfig) -> dict[str, ArtifactRef]:
+def sft_stage(pairs: ArtifactRef, base_model: str, settings: SFTSettings) -> dict[str, ArtifactRef]:
     """Supervised fine-tuning with LoRA."""
-    result = sft(pairs, train)
+    result = sft(pairs, base_model, settings)
     _publish_metrics("sft", result["metrics"])
     return result
 
@@ -93,9 +95,10 @@ triplets_stage = task(triplets, name="triplets", **STAGE_OPTIONS)
 
 
 @task(name="dpo", tags=["gpu"], **STAGE_OPTIONS)
-def dpo_stage(triplets_ref: ArtifactRef, policy: ArtifactRef, train: TrainConfig, round_: int) -> dict[str, ArtifactRef]:
+def dpo_stage(triplets_ref: ArtifactRef, policy: ArtifactRef, settings: DPOSettings,
+              round_: int) -> dict[str, ArtifactRef]:
     """One round of DPO with LoRA."""
-    result = dpo(triplets_ref, policy, train, round_)
+    result = dpo(triplets_ref, policy, settings, round_)
     _publish_metrics(f"dpo-{round_}", result["metrics"])
     return result
 

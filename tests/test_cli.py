@@ -1,0 +1,68 @@
+"""The pav command: configuration, rendering and scoring one video, pairs in the release format."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from pav.cli import app
+from pav.config import PROFILES, load_config
+
+runner = CliRunner()
+
+
+def test_every_profile_resolves_and_overrides_apply_in_order():
+    assert {"quick", "demo", "gpu-cogvideox", "gpu-opensora"} <= set(PROFILES)
+    for name in PROFILES:
+        assert load_config(name).profile == name
+    cfg = load_config("quick", ["evolve.rounds=1"], environ={"PAV_EVOLVE__ROUNDS": "7", "PAV_STORE": "/tmp/x"})
+    assert cfg.evolve.rounds == 1 and cfg.store == "/tmp/x"
+    assert load_config("quick", environ={"PAV_EVOLVE__ROUNDS": "7"}).evolve.rounds == 7
+    assert load_config("gpu-cogvideox").train.dpo.lora.r == 16
+
+
+@pytest.mark.parametrize("override, message", [
+    (["evolve.roundz=2"], "roundz"), (["generator.name=sora"], "generator.name"), (["evolve.rounds=-1"], "rounds"),
+    (["evolve"], "KEY.PATH=VALUE")])
+def test_bad_configuration_is_a_clear_error(override, message):
+    with pytest.raises(ValueError, match=message):
+        load_config("quick", override, environ={})
+    with pytest.raises(ValueError, match="unknown profile 'nope'; valid: "):
+        load_config("nope")
+
+
+def test_ui_form_offers_dropdowns_for_backends():
+    from pav.config import RunConfig
+
+    schema = json.dumps(RunConfig.model_json_schema())
+    for name in ("sim-steady", "sim-scenic", "diffusers", "lexical", "openai", "local", '"cv"', '"gpu"'):
+        assert name in schema
+
+
+def test_generate_writes_an_mp4_and_a_preview_then_score_reads_it(tmp_path):
+    result = runner.invoke(app, ["generate", "a red car turning left on a wet street", "--model", "sim-steady",
+                                 "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    mp4 = next(tmp_path.glob("videos/*.mp4"))
+    assert next(tmp_path.glob("*.png")).read_bytes()[:4] == b"\x89PNG"
+    scored = runner.invoke(app, ["score", str(mp4), "--prompt", "a red car turning left on a wet street"])
+    assert scored.exit_code == 0, scored.output
+    for label in ("visual quality", "temporal consistency", "dynamic degree", "text-video alignment",
+                  "factual consistency", "aesthetic", "preference", "overall"):
+        assert label in scored.output
+
+
+def test_bad_input_to_the_cli_names_the_problem(tmp_path):
+    assert "the prompt is empty" in runner.invoke(app, ["generate", "  ", "--out", str(tmp_path)]).output
+    assert "unknown generator 'sora'" in runner.invoke(app, ["generate", "a cat", "--model", "sora"]).output
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypmp42 truncated")
+    result = runner.invoke(app, ["score", str(broken), "--prompt", "a cat"])
+    assert result.exit_code != 0 and "broken.mp4" in result.output
+
+
+def test_help_is_the_map_of_the_project():
+    result = runner.invoke(app, ["--help"])
+    for command in ("pipeline", "evolve", "train", "evaluate", "report", "enhance", "generate", "score",
+                    "pairs", "server", "config"):
+        assert command in result.output
