@@ -17,7 +17,7 @@ from rich.table import Table  # noqa: E402
 app = typer.Typer(help="prompt-a-video: align a prompt-rewriting LLM to one text-to-video model's preferences "
                        "(Prompt-A-Video, ICCV 2025) as Prefect flows.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
-pairs_app = typer.Typer(help="SFT pairs: the paper's release format (a JSON list of [original, target]).",
+pairs_app = typer.Typer(help="SFT pairs in the paper's release format: a JSON list of (original, target) pairs.",
                         no_args_is_help=True)
 app.add_typer(pairs_app, name="pairs")
 out = Console()
@@ -290,7 +290,7 @@ def score(path: Annotated[Path, typer.Argument(help="An mp4 file")],
 @pairs_app.command("export")
 def pairs_export(pairs_path: Annotated[str, typer.Argument(help="Pairs Parquet artifact (path or URL)")],
                  dest: Annotated[Path, typer.Argument(help="JSON file to write")]) -> None:
-    """Write pairs as the official release format: a JSON list of [original, target]."""
+    """Write pairs in the official release format: a JSON list of (original, target) pairs."""
     from data.pairs_io import export_pairs
 
     n = export_pairs(pairs_path, dest)
@@ -301,7 +301,7 @@ def pairs_export(pairs_path: Annotated[str, typer.Argument(help="Pairs Parquet a
 def pairs_import(source: Annotated[Path, typer.Argument(help="JSON list of [original, target]")],
                  store: Annotated[str, typer.Option("--store", help="Run root to import into")] = "runs/imported",
                  ) -> None:
-    """Read pairs in the release format into a pairs artifact that training can use."""
+    """Read pairs in the release format into a pairs artifact that `pav train --pairs` can use."""
     from data.pairs_io import import_pairs
 
     ref = import_pairs(source, store)
@@ -317,6 +317,13 @@ def server(host: str = "127.0.0.1", port: int = 4200,
     from pav.services import run_server
 
     raise typer.Exit(run_server(host, port, database_url))
+
+
+from pav import ops  # noqa: E402
+
+app.command("deploy")(ops.deploy)
+app.command("worker")(ops.worker)
+app.command("retry")(ops.retry)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -1,0 +1,48 @@
+"""Operations commands: deploy the flows, run a worker, retry a failed flow run (registered in pav/cli.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+
+def deploy(profile: Annotated[str, typer.Option("--profile", "-p", help="Profile whose config the run forms start from")] = "demo",
+           store: Annotated[Optional[str], typer.Option("--store", help="Run root shared by every worker")] = None,
+           set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a config field, e.g. evolve.rounds=2")] = None,
+           inbox: Annotated[str, typer.Option(help="Nightly inbox: a directory of *.txt files or a text file")] = "inbox",
+           gpus: Annotated[int, typer.Option(help="Concurrent flow runs on the gpu pool (one per GPU)")] = 1,
+           ) -> None:
+    """Create the cpu and gpu work pools and deploy every flow (nightly-evolve runs at 02:00 UTC)."""
+    from deployments.deploy import deploy_all
+    from pav.config import load_config
+
+    overrides = list(set_ or []) + ([f"store={store}"] if store else [])
+    try:
+        names = deploy_all(load_config(profile, overrides), inbox, gpus)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+    typer.echo("deployed: " + ", ".join(names) + "\nstart workers with `pav worker --pool cpu` and `pav worker --pool gpu`")
+
+
+def worker(pool: Annotated[str, typer.Option(help="Work pool to poll: cpu or gpu")] = "gpu",
+           limit: Annotated[Optional[int], typer.Option(help="Most flow runs at once on this worker")] = None,
+           ) -> None:
+    """Start a process worker in the foreground (Ctrl-C or SIGTERM stops it cleanly)."""
+    from deployments import POOLS
+    from pav.services import run_worker
+
+    if pool not in POOLS:
+        raise typer.BadParameter(f"unknown pool {pool!r}; valid: {', '.join(POOLS)}")
+    raise typer.Exit(run_worker(pool, limit))
+
+
+def retry(flow_run_id: Annotated[str, typer.Argument(help="Id of a failed (or finished) deployment flow run")]) -> None:
+    """Schedule a flow run again: finished stages come from the cache, only unfinished ones run."""
+    from deployments.deploy import retry_flow_run
+
+    try:
+        name = retry_flow_run(flow_run_id)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+    typer.echo(f"flow run {name} ({flow_run_id}) scheduled again; a worker of its pool picks it up")

@@ -1,0 +1,217 @@
+"""Deployments and operations against a real Prefect server, real workers and the real stage flows."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, FlowRunFilter, FlowRunFilterId
+
+from data.store import Store
+from deployments import DEPLOYMENTS, NIGHTLY_CRON
+from models.generators import GENERATORS
+from models.operators import OPERATORS
+from pav.config import load_config
+from pav.environment import PROJECT_DIR
+from prefect_server import api, deployed, prefect_server, stop  # noqa: F401 (fixtures)
+from rewards import SUITES
+
+EASY = "{vq: 1, tc: 1, fc: 1, tva: 1, dd: 1, aesthetic: 1, preference: 1}"  # so a few rewrites make pairs
+
+
+def tiny_config(store: Path, *extra: str):
+    return load_config("quick", [f"store={store}", "evolve.prompts.limit=4", "evolve.rounds=1",
+                                 "evolve.shard_size=2", "generator.options={frames: 8, size: 32}",
+                                 f"rewards.aggregation.thresholds={EASY}", *extra])
+
+
+def run_deployment_cli(server, name: str, config) -> tuple[str, subprocess.CompletedProcess]:
+    """`prefect deployment run NAME --params ... --watch`, as the UI's Run button does; returns the run id."""
+    done = server.cli("deployment", "run", name, "--params", json.dumps({"config": config.model_dump(mode="json")}),
+                      "--watch", "--watch-interval", "1", "--watch-timeout", "240")
+    found = re.search(r"UUID:\s*([0-9a-f-]{36})", done.stdout)
+    assert found, done.stdout + done.stderr
+    return found.group(1), done
+
+
+def flow_run(run_id: str):
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(run_id)
+
+
+def task_runs(run_id: str, timeout: float = 30):
+    """The flow run's task runs once all are final (task states reach the API as events, a moment late)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with get_client(sync_client=True) as client:
+            runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))
+        if all(t.state and t.state.is_final() for t in runs) or time.monotonic() > deadline:
+            return runs
+        time.sleep(0.5)
+
+
+def wait_final(run_id: str, timeout: float = 240):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = flow_run(run_id)
+        if run.state and run.state.is_final() and run.state.name != "AwaitingRetry":
+            return run
+        time.sleep(1)
+    raise AssertionError(f"flow run {run_id} still {run.state.name} after {timeout}s")
+
+
+@pytest.fixture(scope="module")
+def gpu_worker(deployed):
+    """`pav worker --pool gpu` in the foreground of a child process; SIGTERM must stop it cleanly."""
+    proc = deployed.spawn("pav-worker-gpu", [sys.executable, "-c", "import typer; from pav.ops import worker; "
+                                             "typer.run(worker)", "--pool", "gpu"])
+    yield proc
+    proc.send_signal(signal.SIGTERM)
+    try:
+        assert proc.wait(30) in (0, -signal.SIGTERM, 128 + signal.SIGTERM)
+    finally:
+        stop(proc)
+
+
+def schema_enum(schema: dict, model: str, field: str) -> list:
+    defs = schema.get("definitions") or schema.get("$defs")
+    return defs[model]["properties"][field]["enum"]
+
+
+def deployment_summary() -> dict:
+    with get_client(sync_client=True) as client:
+        flows = {f.id: f.name for f in client.read_flows()}
+        return {f"{flows[d.flow_id]}/{d.name}": (d.entrypoint, d.work_pool_name, d.pull_steps, sorted(d.tags),
+                                                 [(s.schedule.cron, s.schedule.timezone) for s in d.schedules])
+                for d in client.read_deployments()}
+
+
+def test_pools_schedule_and_run_form(deployed):
+    with get_client(sync_client=True) as client:
+        pools = {name: client.read_work_pool(name) for name in ("cpu", "gpu")}
+        stage = client.read_deployment_by_name("evolve/gpu")
+        nightly = client.read_deployment_by_name("nightly-evolve/nightly")
+    assert pools["gpu"].concurrency_limit == 1 and pools["cpu"].concurrency_limit is None
+    assert {p.type for p in pools.values()} == {"process"}
+    assert [(s.schedule.cron, s.schedule.timezone) for s in nightly.schedules] == [(NIGHTLY_CRON, "UTC")]
+    assert nightly.parameters["config"]["dispatch"] == "deployments"
+    assert stage.parameters["config"]["dispatch"] == "in-process"
+    assert stage.pull_steps == [{"prefect.deployments.steps.set_working_directory": {"directory": str(PROJECT_DIR)}}]
+    # The run form: Literal config fields become dropdowns.
+    schema = stage.parameter_openapi_schema
+    assert schema_enum(schema, "GeneratorConfig", "name") == sorted(GENERATORS)
+    assert schema_enum(schema, "OperatorConfig", "name") == sorted(OPERATORS)
+    assert schema_enum(schema, "RewardConfig", "suite") == sorted(SUITES)
+    assert schema_enum(schema, "RunConfig", "dispatch") == ["in-process", "deployments"]
+
+
+def test_prefect_yaml_declares_the_same_deployments(deployed):
+    from deployments.deploy import deploy_all
+
+    python = deployment_summary()
+    assert set(python) == set(DEPLOYMENTS)
+    done = deployed.cli("deploy", "--all", "--prefect-file", "deployments/prefect.yaml")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert deployment_summary() == python
+    deploy_all(load_config("quick"), "inbox")  # back to the Python defaults for the other tests
+
+
+def test_run_from_cli_completes_and_publishes_artifacts(deployed, gpu_worker, tmp_path):
+    run_id, done = run_deployment_cli(deployed, "evolve/gpu", tiny_config(tmp_path / "run"))
+    run = flow_run(run_id)
+    assert run.state.is_completed(), done.stdout + done.stderr
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(
+            any_=[run.id])))
+    keys = {a.key for a in artifacts}
+    assert {"evolve-pairs", "evolve-round-0", "evolve-round-1"} <= keys
+    pairs = next(a for a in artifacts if a.key == "evolve-pairs")
+    store = Store(tmp_path / "run")
+    [written] = [p for p in store.ls("evolve") if Path(p).name.startswith("pairs-")]
+    assert len(json.loads(pairs.data)) == len(store.read_table(written, "pairs")) > 0
+
+
+def test_retry_reruns_only_unfinished_stages(deployed, gpu_worker, tmp_path):
+    store = tmp_path / "run"
+    blocker = store / "evolve" / "round-1"  # a file where round 1 writes its tables: round 1 fails
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("not a directory")
+    run_id, _ = run_deployment_cli(deployed, "evolve/gpu", tiny_config(store))
+    assert flow_run(run_id).state.is_failed()
+    first = {t.id for t in task_runs(run_id)}
+
+    blocker.unlink()
+    retried = subprocess.run([sys.executable, "-c", "import typer; from pav.ops import retry; typer.run(retry)",
+                              run_id], env=deployed.env, cwd=PROJECT_DIR, capture_output=True, text=True)
+    assert retried.returncode == 0, retried.stderr
+    assert wait_final(run_id).state.is_completed()
+
+    again = [t for t in task_runs(run_id) if t.id not in first]
+    states = {}
+    for t in again:
+        states.setdefault(t.name.rsplit("-", 1)[0], []).append(t.state.name)
+    shards = 2
+    # Round 0 finished before the failure: its generate/score/select come from the cache.
+    for stage in ("generate", "score", "select"):
+        assert sorted(states[stage]) == ["Cached"] * shards + ["Completed"] * shards, states
+    assert states["mutate"] == ["Completed"] * shards, states
+
+
+def test_dispatch_runs_stage_on_its_gpu_deployment(deployed, gpu_worker, tmp_path):
+    from deployments.dispatch import run_stage
+    from flows.evolve import evolve
+
+    cfg = tiny_config(tmp_path / "run", "dispatch=deployments")
+    result = run_stage(evolve, cfg)
+    assert result["pairs"].exists() and result["log"].read()["prompt_id"].nunique() == 4
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(sort="EXPECTED_START_TIME_DESC", limit=10)
+    on_gpu = next(r for r in runs if r.deployment_id and r.parameters["config"]["store"] == cfg.store)
+    assert on_gpu.state.is_completed() and on_gpu.parameters["config"]["dispatch"] == "in-process"
+    replay = next(r for r in runs if r.deployment_id is None and r.flow_id == on_gpu.flow_id)
+    stages = [t for t in task_runs(replay.id) if t.name.rsplit("-", 1)[0] in ("generate", "score", "mutate")]
+    assert stages and {t.state.name for t in stages} == {"Cached"}  # the gpu worker did the work
+
+
+def test_nightly_evolves_only_new_prompts(api, tmp_path):
+    from data.dataset import evolved_ids
+    from data.prompts import prompt_id
+    from flows.nightly import nightly_evolve
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    cfg = tiny_config(tmp_path / "run", "evolve.prompts.limit=null")
+    store = Store(cfg.store)
+    first = ["a red fox in snow", "a lighthouse at dusk", "a child flying a kite"]
+    (inbox / "monday.txt").write_text("\n".join(first) + "\n")
+    night1 = nightly_evolve(cfg, str(inbox))
+    assert night1["new_prompts"] == 3
+    assert night1["dataset"] == {"nights": 1, "prompts": 3, "pairs": len(night1["pairs"].read())}
+
+    second = ["a lighthouse at dusk", "a train crossing a bridge", "bees on a sunflower"]
+    (inbox / "tuesday.txt").write_text("\n".join(second) + "\n")
+    night2 = nightly_evolve(cfg, str(inbox))
+    assert night2["new_prompts"] == 2
+    tonight = {prompt_id("a train crossing a bridge"), prompt_id("bees on a sunflower")}
+    assert set(night2["evolved"].read()["prompt_id"]) == tonight
+    assert set(night2["pairs"].read()["prompt_id"]) <= tonight
+    # Only tonight's prompts were evolved: the night's evolution log holds nothing else.
+    logs = store.read_tables("evolution", "evolve")
+    assert logs.groupby("prompt_id").size().max() > 0 and set(logs["prompt_id"]) == {prompt_id(t) for t in first} | tonight
+    assert night1["pairs"].exists()  # earlier nights stay
+    pairs_total = len(night1["pairs"].read()) + len(night2["pairs"].read())
+    assert pairs_total > len(night1["pairs"].read())
+    assert night2["dataset"] == {"nights": 2, "prompts": 5, "pairs": pairs_total}
+    assert evolved_ids(store) == {prompt_id(t) for t in first + second}
+
+    began = time.monotonic()
+    night3 = nightly_evolve(cfg, str(inbox))
+    assert night3 == {"new_prompts": 0, "dataset": night2["dataset"]}
+    assert time.monotonic() - began < 15
