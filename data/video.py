@@ -1,17 +1,17 @@
-"""mp4 encoding/decoding (H.264 via imageio-ffmpeg's bundled ffmpeg) and PNG preview strips."""
+"""mp4 encoding/decoding (H.264 through PyAV's bundled FFmpeg, in process) and PNG preview strips."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
+import io
+from fractions import Fraction
 
+import av
 import cv2
-import imageio_ffmpeg
 import numpy as np
 
 CRF = 12  # near-transparent quality: reward scores should not depend on the codec
 # 4:4:4 chroma: at demo sizes (64 px) 4:2:0 smears the saturated sprite edges the colour rewards read
-# (PSNR ~32 dB vs ~41 dB); ffmpeg/PyAV decode it, some browsers do not.
+# (PSNR ~32 dB vs ~41 dB); FFmpeg decodes it, some browsers do not.
 PIX_FMT = "yuv444p"
 
 
@@ -34,38 +34,35 @@ def encode_mp4(frames: np.ndarray, fps: float) -> bytes:
     if not fps > 0:
         raise ValueError(f"fps must be > 0, got {fps}")
     t, h, w, _ = frames.shape
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "v.mp4"
-        writer = imageio_ffmpeg.write_frames(
-            str(path), (w, h), fps=fps, codec="libx264", pix_fmt_out=PIX_FMT, quality=None,
-            macro_block_size=1, output_params=["-crf", str(CRF), "-preset", "medium", "-threads", "1"],
-            ffmpeg_log_level="error")
-        writer.send(None)
+    buf = io.BytesIO()
+    with av.open(buf, mode="w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
+        stream.width, stream.height, stream.pix_fmt = w, h, PIX_FMT
+        stream.options = {"crf": str(CRF), "preset": "medium"}
+        stream.codec_context.thread_count = 1  # deterministic bytes, and workers run many in parallel
         for frame in frames:
-            writer.send(np.ascontiguousarray(frame))
-        writer.close()
-        return path.read_bytes()
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")))
+        container.mux(stream.encode())
+    return buf.getvalue()
 
 
 def decode_mp4(data: bytes) -> tuple[np.ndarray, float]:
     """(uint8 frames (T, H, W, 3), fps) of mp4 bytes; VideoDecodeError says what is wrong."""
     if not isinstance(data, (bytes, bytearray)) or not data:
         raise VideoDecodeError("no video bytes (empty input)")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "v.mp4"
-        path.write_bytes(bytes(data))
-        try:
-            reader = imageio_ffmpeg.read_frames(str(path), pix_fmt="rgb24", input_params=["-threads", "1"])
-            meta = next(reader)
-            w, h = meta["size"]
-            frames = [np.frombuffer(buf, np.uint8).reshape(h, w, 3) for buf in reader]
-        except (RuntimeError, OSError, StopIteration, KeyError, ValueError) as err:
-            lines = [ln for ln in str(err).splitlines() if "moov" in ln or "Invalid" in ln or "rror" in ln]
-            why = lines[0].split("] ")[-1] if lines else str(err).splitlines()[0]
-            raise VideoDecodeError(f"corrupt or truncated mp4 ({len(data)} bytes): {why}") from None
+    try:
+        with av.open(io.BytesIO(bytes(data)), mode="r") as container:
+            if not container.streams.video:
+                raise VideoDecodeError(f"mp4 ({len(data)} bytes) holds no video stream")
+            stream = container.streams.video[0]
+            stream.codec_context.thread_count = 1
+            fps = float(stream.average_rate or 0.0)
+            frames = [f.to_ndarray(format="rgb24") for f in container.decode(stream)]
+    except av.FFmpegError as err:
+        raise VideoDecodeError(f"corrupt or truncated mp4 ({len(data)} bytes): {err.strerror or err}") from None
     if not frames:
         raise VideoDecodeError(f"mp4 ({len(data)} bytes) holds no decodable frames")
-    return np.stack(frames), float(meta.get("fps") or 0.0)
+    return np.stack(frames), fps
 
 
 def preview_png(frames: np.ndarray, n: int = 8) -> bytes:

@@ -80,8 +80,9 @@ def test_diffusers_settings_and_bad_options(cogvideox):
 # argument), brightness = 10 * seed. Modes make it fail, write nothing, or hang.
 SCRIPT = textwrap.dedent("""
     import sys, time
-    import imageio.v2 as imageio
+    from pathlib import Path
     import numpy as np
+    from data.video import encode_mp4
     prompt, seed, output, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     if mode == "fail":
         print("CUDA out of memory while sampling", file=sys.stderr)
@@ -90,9 +91,7 @@ SCRIPT = textwrap.dedent("""
         time.sleep(30)
     if mode == "ok":
         frames = np.full((len(prompt), 32, 32, 3), 10 * seed, dtype=np.uint8)
-        with imageio.get_writer(output, fps=12, codec="libx264", macro_block_size=16) as writer:
-            for frame in frames:
-                writer.append_data(frame)
+        Path(output).write_bytes(encode_mp4(frames, 12))
 """)
 
 
