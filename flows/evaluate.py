@@ -11,7 +11,7 @@ from tasks.prompts import load_prompt_set
 from tasks.score import score_shard
 
 
-@flow(name="evaluate", log_prints=True)
+@flow(name="evaluate")
 def evaluate(config: RunConfig, enhancers: dict[str, ArtifactRef] | None = None,
              used_prompts: list[ArtifactRef] | None = None, evolution_rounds: list[dict] | None = None) -> dict:
     """Render and score every method's prompts, then write the report; `enhancers` maps a name to a model."""

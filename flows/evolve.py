@@ -17,7 +17,7 @@ from tasks.score import score_shard
 from tasks.select import report_round, select_shard
 
 
-@flow(name="evolve", log_prints=True)
+@flow(name="evolve")
 def evolve(config: RunConfig) -> dict:
     """Evolve the configured prompts and return the log, the SFT pairs and per-round summaries."""
     generate, score, select, mutate, pairs = on_store(

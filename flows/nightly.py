@@ -10,7 +10,7 @@ from pav.config import RunConfig
 from tasks.dataset import append_to_dataset, inbox_prompts
 
 
-@flow(name="nightly-evolve", log_prints=True)
+@flow(name="nightly-evolve")
 def nightly_evolve(config: RunConfig, inbox: str) -> dict:
     """Evolve the inbox prompts the dataset lacks (`inbox`: a directory of *.txt or a file), then append the pairs."""
     new = inbox_prompts(config.store, inbox)

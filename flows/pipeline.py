@@ -9,7 +9,7 @@ from flows.train import train
 from pav.config import RunConfig
 
 
-@flow(name="pipeline", log_prints=True)
+@flow(name="pipeline")
 def pipeline(config: RunConfig) -> dict:
     """Run every paper stage on one video model; a re-run after success finds every stage cached.
 

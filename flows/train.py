@@ -11,7 +11,7 @@ from tasks.score import score_shard
 from tasks.train import dpo_stage, sample_stage, sft_stage, triplets_stage
 
 
-@flow(name="train", log_prints=True)
+@flow(name="train")
 def train(config: RunConfig, pairs: ArtifactRef) -> dict:
     """SFT, then each DPO round samples with the latest policy, scores, filters and trains on triplets."""
     sft, sample, generate, score, triplets, dpo = on_store(

@@ -111,6 +111,10 @@ def clean_reply(text: str) -> str:
     return text
 
 
+# A rewrite never needs the same 4 words twice; small models otherwise loop on phrase lists.
+NO_REPEAT_NGRAM = 4
+
+
 @torch.no_grad()
 def generate_chat(
     model: PreTrainedModel,
@@ -137,7 +141,8 @@ def generate_chat(
         batch = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
         out = model.generate(
             **batch, max_new_tokens=max_new_tokens, num_return_sequences=num_return_sequences,
-            eos_token_id=stop_token_ids(tokenizer), pad_token_id=tokenizer.pad_token_id, **sampling,
+            eos_token_id=stop_token_ids(tokenizer), pad_token_id=tokenizer.pad_token_id,
+            no_repeat_ngram_size=NO_REPEAT_NGRAM, **sampling,
         )
         new_tokens = out[:, batch["input_ids"].shape[1]:]
         decoded = [clean_reply(t) for t in tokenizer.batch_decode(new_tokens, skip_special_tokens=True)]

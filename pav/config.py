@@ -51,7 +51,7 @@ class OperatorConfig(Section):
 
 
 class EvolveConfig(Section):
-    prompts: PromptSet = Field(default_factory=lambda: PromptSet(limit=64), description="Source prompts")
+    prompts: PromptSet = Field(default_factory=lambda: PromptSet(limit=48, stride=8), description="Source prompts")
     rounds: int = Field(4, ge=0, le=20, description="Refinement rounds after scoring the originals (paper: 4)")
     variants: int = Field(3, ge=1, le=10, description="Variants the operator writes per prompt and round (paper: 3)")
     top_n: int = Field(3, ge=1, le=10, description="History prompts shown to the operator (paper: top-3)")
@@ -62,7 +62,7 @@ class EvolveConfig(Section):
 class SamplingConfig(Section):
     candidates: int = Field(5, ge=2, le=16, description="Samples per prompt for DPO (paper: 5)")
     temperature: float = Field(0.9, gt=0, description="Sampling temperature for DPO candidates")
-    max_new_tokens: int = Field(160, ge=8, description="Longest enhancement in tokens (also at evaluation)")
+    max_new_tokens: int = Field(64, ge=8, description="Longest enhancement in tokens (also at evaluation)")
 
 
 class TrainConfig(Section):
@@ -71,7 +71,8 @@ class TrainConfig(Section):
     dpo: DPOSettings = Field(default_factory=DPOSettings)
     dpo_rounds: int = Field(2, ge=0, le=5, description="Iterative DPO rounds (paper: 2)")
     dpo_prompts: PromptSet = Field(
-        default_factory=lambda: PromptSet(offset=64, limit=64), description="Prompts for DPO sampling, apart from SFT's")
+        default_factory=lambda: PromptSet(offset=1, limit=24, stride=8),
+        description="Prompts for DPO sampling, apart from SFT's")
     sampling: SamplingConfig = Field(default_factory=SamplingConfig)
     dpo_aggregation: AggregationConfig = Field(
         default_factory=AggregationConfig, description="Weights and thresholds of the DPO filter")
@@ -80,7 +81,7 @@ class TrainConfig(Section):
 
 class EvaluateConfig(Section):
     prompts: PromptSet = Field(
-        default_factory=lambda: PromptSet(offset=128, limit=64, stride=1), description="Held-out benchmark prompts")
+        default_factory=lambda: PromptSet(offset=2, limit=32, stride=8), description="Held-out benchmark prompts")
     seeds: list[int] = Field(default_factory=lambda: [1], description="Video seeds; every method gets the same")
     baselines: list[Literal["gpt4-upsampler", "wan-extender", "base-llm", "openai"]] = Field(
         default_factory=lambda: ["gpt4-upsampler", "wan-extender", "base-llm"], description="Baselines to compare")

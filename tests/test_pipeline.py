@@ -1,0 +1,102 @@
+"""The whole method on the quick profile, end to end: killed in DPO-2, resumed there, then fully cached.
+
+This is the CI run of `pav pipeline --profile quick` (a few minutes on 2 CPU cores).
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+
+import pytest
+
+from data.store import Store
+from flows.pipeline import pipeline
+from pav.config import load_config
+from task_runs import task_states_since
+
+STAGES = ("generate", "score", "select", "mutate", "pairs", "sft", "sample", "triplets", "dpo", "rewrite",
+          "evaluations")
+
+
+def complete_marker(store: Store, prefix: str) -> int:
+    [path] = [p for p in store.ls("models") if p.startswith(f"models/{prefix}-") and p.endswith("/.complete")]
+    return os.stat(store.url(path)).st_mtime_ns
+
+
+@pytest.fixture(scope="module")
+def resumed(prefect_harness, tmp_path_factory):
+    root = tmp_path_factory.mktemp("pipeline") / "run"
+    env = {**os.environ, "PREFECT_HOME": str(root.parent / "prefect"), "PAV_STORE": str(root)}
+    proc = subprocess.Popen([sys.executable, "-m", "pav.cli", "pipeline", "--profile", "quick"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    store = Store(root)
+    try:
+        deadline = time.time() + 900
+        while time.time() < deadline and not store.ls("dpo/round-2/candidates"):
+            assert proc.poll() is None, "the pipeline ended before DPO-2"
+            time.sleep(0.5)
+        proc.send_signal(signal.SIGKILL)  # killed inside DPO round 2, after its sampling
+        proc.wait(30)
+    finally:
+        proc.kill()
+    before = {"sft": complete_marker(store, "sft"), "dpo1": complete_marker(store, "dpo1")}
+    assert not [p for p in store.ls("models") if p.startswith("models/dpo2-") and p.endswith(".complete")]
+
+    cfg = load_config("quick", [f"store={root}"])
+    since = datetime.now(timezone.utc)
+    result = pipeline(cfg)
+    return cfg, store, before, result, task_states_since(since)
+
+
+def test_resume_after_a_kill_in_dpo2_reuses_every_finished_stage(resumed):
+    _, store, before, _, states = resumed
+    assert complete_marker(store, "sft") == before["sft"] and complete_marker(store, "dpo1") == before["dpo1"]
+    assert set(states["sft"]) == {"Cached"}
+    assert states["dpo"].count("Cached") == 1 and states["dpo"].count("Completed") == 1
+    assert states["sample"].count("Cached") == 2  # round 2's samples were finished before the kill
+    assert set(states["mutate"]) == {"Cached"} and set(states["generate"]) - {"Cached", "Completed"} == set()
+
+
+def test_each_stage_trains_and_is_recorded(resumed):
+    _, store, _, result, _ = resumed
+    models = result["train"]["models"]
+    assert list(models) == ["sft", "dpo-1", "dpo-2"]
+    for name, ref in models.items():
+        local = store.local_dir(ref.path)
+        assert (local / "merged" / "model.safetensors").is_file() and (local / "adapter").is_dir()
+        assert "base" in (local / "merged" / "README.md").read_text().lower()
+        metrics = store.read_json(f"{ref.path}.metrics.json")
+        assert metrics["steps"] > 0
+        if name.startswith("dpo"):
+            assert "rewards/accuracies_last" in metrics and "rewards/margins_last" in metrics
+    for round_ in (1, 2):
+        triplets = result["train"]["stages"][f"dpo-{round_}"]["triplets"].read()
+        assert len(triplets) > 0 and (triplets["chosen_overall"] > triplets["rejected_overall"]).all()
+
+
+def test_report_compares_every_method_and_dpo2_beats_the_original_prompts(resumed):
+    cfg, store, _, result, _ = resumed
+    evals = result["evaluate"]["evaluations"].read()
+    assert list(dict.fromkeys(evals["method"])) == ["original", "gpt4-upsampler", "wan-extender", "base-llm",
+                                                  "sft", "dpo-1", "dpo-2"]
+    means = evals.groupby("method")["overall"].mean()
+    assert means["dpo-2"] > means["original"]
+    html = store.read_bytes(result["evaluate"]["report"]["html"]).decode()
+    assert "dpo-2" in html and "data:image/png;base64," in html
+    # held-out prompts: nothing evaluated was evolved or trained on
+    evolved = set(result["evolve"]["log"].read()["prompt_id"])
+    dpo_prompts = set(result["train"]["dpo_prompts"].read()["prompt_id"])
+    assert not set(evals["prompt_id"]) & (evolved | dpo_prompts)
+
+
+def test_rerun_after_success_does_no_work(resumed):
+    cfg, _, _, result, _ = resumed
+    since = datetime.now(timezone.utc)
+    again = pipeline(cfg)
+    states = task_states_since(since)
+    ran = {name: s.count("Completed") for name, s in states.items() if name in STAGES and "Completed" in s}
+    assert ran == {}
+    assert again["evaluate"]["evaluations"] == result["evaluate"]["evaluations"]
