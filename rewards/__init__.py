@@ -52,6 +52,14 @@ def load_reward(name: str, options: dict[str, Any] | None = None) -> Reward:
     return _loaded[key]
 
 
+def batches(videos: Sequence[np.ndarray], prompts: Sequence[str], size: int):
+    """(videos, prompts) chunks of at most `size`, for rewards that run a model batch by batch."""
+    if len(videos) != len(prompts):
+        raise ValueError(f"{len(videos)} videos but {len(prompts)} prompts")
+    for start in range(0, len(videos), size):
+        yield videos[start:start + size], list(prompts[start:start + size])
+
+
 def sample_frames(frames: np.ndarray, n: int) -> np.ndarray:
     """n uniformly spaced frames (repeats frames of a shorter video)."""
     idx = np.linspace(0, len(frames) - 1, n).round().astype(int)

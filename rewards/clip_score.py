@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from transformers import AutoImageProcessor, AutoTokenizer, CLIPModel
 
-from rewards import IMAGE_FRAMES, sample_frames
+from rewards import IMAGE_FRAMES, batches, sample_frames
 from rewards.weights import dtype_from
 
 
@@ -32,11 +32,8 @@ class ClipScore:
 
     @torch.no_grad()
     def score(self, videos: Sequence[np.ndarray], prompts: Sequence[str]) -> list[dict[str, float]]:
-        if len(videos) != len(prompts):
-            raise ValueError(f"{len(videos)} videos but {len(prompts)} prompts")
         out = []
-        for start in range(0, len(videos), self.batch_size):
-            chunk, texts = videos[start : start + self.batch_size], list(prompts[start : start + self.batch_size])
+        for chunk, texts in batches(videos, prompts, self.batch_size):
             frames = [f for v in chunk for f in sample_frames(v, IMAGE_FRAMES)]
             pixels = self.processor(images=frames, return_tensors="pt")["pixel_values"]
             image = self.model.get_image_features(pixel_values=pixels.to(self.device, self.model.dtype)).pooler_output

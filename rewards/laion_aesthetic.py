@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from transformers import AutoImageProcessor, CLIPModel
 
-from rewards import IMAGE_FRAMES, sample_frames
+from rewards import IMAGE_FRAMES, batches, sample_frames
 from rewards.weights import dtype_from, load_into, load_weights
 
 HEAD_SOURCE = "https://github.com/LAION-AI/aesthetic-predictor (sa_0_4_vit_l_14_linear.pth)"
@@ -40,11 +40,8 @@ class LaionAesthetic:
 
     @torch.no_grad()
     def score(self, videos: Sequence[np.ndarray], prompts: Sequence[str]) -> list[dict[str, float]]:
-        if len(videos) != len(prompts):
-            raise ValueError(f"{len(videos)} videos but {len(prompts)} prompts")
         out = []
-        for start in range(0, len(videos), self.batch_size):
-            chunk = videos[start : start + self.batch_size]
+        for chunk, _ in batches(videos, prompts, self.batch_size):
             frames = [f for v in chunk for f in sample_frames(v, IMAGE_FRAMES)]
             pixels = self.processor(images=frames, return_tensors="pt")["pixel_values"]
             pixels = pixels.to(self.device, self.clip.dtype)

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import AutoImageProcessor, AutoTokenizer, CLIPConfig, CLIPModel
 
-from rewards import IMAGE_FRAMES, sample_frames
+from rewards import IMAGE_FRAMES, batches, sample_frames
 from rewards.weights import dtype_from, load_into, load_weights
 
 CHECKPOINT_SOURCE = "https://github.com/Kwai-Kolors/MPS (MPS_overall_checkpoint.pth, converted to safetensors)"
@@ -189,11 +189,8 @@ class Mps:
 
     @torch.no_grad()
     def score(self, videos: Sequence[np.ndarray], prompts: Sequence[str]) -> list[dict[str, float]]:
-        if len(videos) != len(prompts):
-            raise ValueError(f"{len(videos)} videos but {len(prompts)} prompts")
         out = []
-        for start in range(0, len(videos), self.batch_size):
-            chunk, texts = videos[start : start + self.batch_size], list(prompts[start : start + self.batch_size])
+        for chunk, texts in batches(videos, prompts, self.batch_size):
             frames = [f for v in chunk for f in sample_frames(v, IMAGE_FRAMES)]
             pixels = self.processor(images=frames, return_tensors="pt")["pixel_values"]
             ids = self._tokenize(texts).repeat_interleave(IMAGE_FRAMES, dim=0)

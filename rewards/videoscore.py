@@ -16,7 +16,7 @@ from transformers import AutoProcessor, Idefics2Config, Idefics2Model
 from transformers.models.idefics2.modeling_idefics2 import Idefics2PreTrainedModel
 
 from data.schemas import VIDEO_DIMENSIONS
-from rewards import VIDEO_FRAMES, sample_frames
+from rewards import VIDEO_FRAMES, batches, sample_frames
 from rewards.weights import dtype_from
 
 # The regression query of the release (VideoScore benchmark/utils_tools.py), byte for byte: the head was
@@ -93,12 +93,9 @@ class VideoScore:
 
     @torch.no_grad()
     def score(self, videos: Sequence[np.ndarray], prompts: Sequence[str]) -> list[dict[str, float]]:
-        if len(videos) != len(prompts):
-            raise ValueError(f"{len(videos)} videos but {len(prompts)} prompts")
         out = []
-        for start in range(0, len(videos), self.batch_size):
-            chunk = videos[start : start + self.batch_size]
-            texts = [query(p, VIDEO_FRAMES) for p in prompts[start : start + self.batch_size]]
+        for chunk, originals in batches(videos, prompts, self.batch_size):
+            texts = [query(p, VIDEO_FRAMES) for p in originals]
             images = [[Image.fromarray(f) for f in sample_frames(v, VIDEO_FRAMES)] for v in chunk]
             inputs = self.processor(text=texts, images=images, padding=True, return_tensors="pt").to(self.device)
             logits = self.model(
