@@ -46,3 +46,15 @@ def test_bad_inputs():
     videos = gen.generate(["", "x" * 10_000, "un chat très mignon ☃", None], [0, 0, 0, 0])
     assert all(v.frames is not None for v in videos[:3])
     assert videos[3].frames is None and "string" in videos[3].error
+
+
+@pytest.mark.parametrize("profile", ["sim-steady", "sim-scenic"])
+def test_every_style_word_renders(profile):
+    from models.generators import load_generator
+    from models.generators.sim_vocab import STYLES
+
+    generator = load_generator(profile)
+    videos = generator.generate([f"a red car on a street, {style}" for style in STYLES], [0] * len(STYLES))
+    assert [v.error for v in videos] == [None] * len(STYLES)
+    plain = generator.generate(["a red car on a street"], [0])[0].frames
+    assert sum(not np.array_equal(v.frames, plain) for v in videos) == len(STYLES)

@@ -169,7 +169,7 @@ def _grade(frames: np.ndarray, p: Parsed, q: float) -> np.ndarray:
 
 def _edges(f: np.ndarray) -> np.ndarray:
     g = f.mean(axis=-1)
-    mag = np.abs(np.diff(g, axis=1, prepend=g[:, :, :1])) + np.abs(np.diff(g, axis=2, prepend=g[:, :1]))
+    mag = np.abs(np.diff(g, axis=1, prepend=g[:, :1])) + np.abs(np.diff(g, axis=2, prepend=g[:, :, :1]))
     return np.repeat((250 - 3 * mag)[..., None], 3, axis=-1)
 
 
