@@ -32,9 +32,15 @@ from pav.config import load_config  # noqa: E402
 def task_times(since: datetime) -> dict[str, dict]:
     """Per task name: runs, executed (not cached) and seconds inside the function."""
     time.sleep(3)  # task-run events reach the API asynchronously
+    runs, page = [], 200  # the API's largest page
     with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(task_run_filter=TaskRunFilter(start_time=TaskRunFilterStartTime(after_=since)),
-                                     limit=10_000)
+        while len(runs) % page == 0:
+            batch = client.read_task_runs(
+                task_run_filter=TaskRunFilter(start_time=TaskRunFilterStartTime(after_=since)),
+                limit=page, offset=len(runs))
+            runs += batch
+            if not batch:
+                break
     out: dict[str, dict] = defaultdict(lambda: {"runs": 0, "executed": 0, "seconds": 0.0})
     for run in runs:
         row = out[run.name.rsplit("-", 1)[0]]

@@ -20,7 +20,7 @@ class LoraSettings(BaseModel):
 class SFTSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    epochs: float = Field(4.0, gt=0, description="passes over the pairs (ignored when max_steps > 0)")
+    epochs: float = Field(3.0, gt=0, description="passes over the pairs (ignored when max_steps > 0)")
     max_steps: int = Field(-1, description="optimizer steps; -1 trains for `epochs`")
     learning_rate: float = Field(1e-3, gt=0, description="peak learning rate (linear decay)")
     batch_size: int = Field(4, ge=1, description="pairs per device step")

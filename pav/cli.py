@@ -20,7 +20,7 @@ app = typer.Typer(help="prompt-a-video: align a prompt-rewriting LLM to one text
 pairs_app = typer.Typer(help="SFT pairs in the paper's release format: a JSON list of (original, target) pairs.",
                         no_args_is_help=True)
 app.add_typer(pairs_app, name="pairs")
-out = Console()
+out = Console(width=None if sys.stdout.isatty() else 160)  # piped output: keep the tables whole
 
 Profile = Annotated[str, typer.Option("--profile", "-p", help="Profile: quick (CI-sized) or demo (embedded default)")]
 StoreOpt = Annotated[Optional[str], typer.Option("--store", help="Run root: local path or fsspec URL")]
@@ -42,7 +42,7 @@ def _table(title: str, rows: list[dict]) -> Table:
     for key in rows[0] if rows else []:
         table.add_column(str(key), justify="right" if isinstance(rows[0][key], (int, float)) else "left")
     for row in rows:
-        table.add_row(*(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row.values()))
+        table.add_row(*(f"{v:.2f}" if isinstance(v, float) else str(v) for v in row.values()))
     return table
 
 
@@ -208,7 +208,7 @@ def report(run: Annotated[str, typer.Argument(help="Run root (the store of a fin
     from data.store import ArtifactRef, Store
 
     store = Store(run)
-    found = [p for p in store.ls("eval") if p.endswith(".parquet")]
+    found = [p for p in store.ls("eval") if "/evaluations/" in p and p.endswith(".parquet")]
     if not found:
         raise typer.BadParameter(f"{run} holds no evaluation (run `pav evaluate` or `pav pipeline` first)")
     cfg = _config(profile, run, None)

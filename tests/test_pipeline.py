@@ -35,10 +35,10 @@ def resumed(prefect_harness, tmp_path_factory):
     store = Store(root)
     try:
         deadline = time.time() + 900
-        while time.time() < deadline and not store.ls("dpo/round-2/candidates"):
+        while time.time() < deadline and not store.ls("dpo/round-2/videos"):
             assert proc.poll() is None, "the pipeline ended before DPO-2"
             time.sleep(0.5)
-        proc.send_signal(signal.SIGKILL)  # killed inside DPO round 2, after its sampling
+        proc.send_signal(signal.SIGKILL)  # killed inside DPO round 2, after its sampling had finished
         proc.wait(30)
     finally:
         proc.kill()
