@@ -43,6 +43,10 @@ def is_degenerate(text: str) -> bool:
     return 1 - len(set(ngrams)) / len(ngrams) > MAX_REPEATED_NGRAM_FRACTION
 
 
+# A rewrite never needs the same 4 words twice; small models otherwise loop on phrase lists.
+NO_REPEAT_NGRAM = 4
+
+
 class Enhancer:
     """Batched prompt enhancement with a chat model; degenerate rewrites fall back to the original."""
 
@@ -69,7 +73,7 @@ class Enhancer:
         conversations = [chat_messages(p) for p in prompts]
         replies = generate_chat(self.model, self.tokenizer, conversations, num_return_sequences=num_return_sequences,
                                 temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, seed=seed,
-                                batch_size=batch_size)
+                                batch_size=batch_size, no_repeat_ngram_size=NO_REPEAT_NGRAM)
         results = [[self._checked(prompt, r) for r in rewrites] for prompt, rewrites in zip(prompts, replies)]
         return [r[0] for r in results] if num_return_sequences == 1 else results
 

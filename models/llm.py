@@ -111,10 +111,6 @@ def clean_reply(text: str) -> str:
     return text
 
 
-# A rewrite never needs the same 4 words twice; small models otherwise loop on phrase lists.
-NO_REPEAT_NGRAM = 4
-
-
 @torch.no_grad()
 def generate_chat(
     model: PreTrainedModel,
@@ -126,8 +122,12 @@ def generate_chat(
     max_new_tokens: int = 256,
     seed: int = 0,
     batch_size: int = 8,
+    no_repeat_ngram_size: int = 0,
 ) -> list[list[str]]:
-    """Sample replies per conversation (temperature 0 = greedy), left-padded batches, scaffolding stripped."""
+    """Sample replies per conversation (temperature 0 = greedy), left-padded batches, scaffolding stripped.
+
+    no_repeat_ngram_size > 0 forbids repeating any n-gram (0 allows it: tagged lists repeat their tags).
+    """
     if temperature < 0:
         raise ValueError(f"temperature must be >= 0, got {temperature}")
     tokenizer.padding_side = "left"  # decoder-only generation continues from the right edge
@@ -142,7 +142,7 @@ def generate_chat(
         out = model.generate(
             **batch, max_new_tokens=max_new_tokens, num_return_sequences=num_return_sequences,
             eos_token_id=stop_token_ids(tokenizer), pad_token_id=tokenizer.pad_token_id,
-            no_repeat_ngram_size=NO_REPEAT_NGRAM, **sampling,
+            no_repeat_ngram_size=no_repeat_ngram_size, **sampling,
         )
         new_tokens = out[:, batch["input_ids"].shape[1]:]
         decoded = [clean_reply(t) for t in tokenizer.batch_decode(new_tokens, skip_special_tokens=True)]

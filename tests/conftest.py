@@ -1,5 +1,6 @@
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -8,8 +9,12 @@ sys.path.insert(0, str(Path(__file__).parent))  # tests/ helpers (tiny model bui
 
 from pav.environment import apply_defaults  # noqa: E402
 
+# Tests never touch the project's own .prefect; subprocesses they start get their own homes too.
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="pav-test-prefect-")
 apply_defaults()
 os.environ["HF_HUB_OFFLINE"] = "1"
+
+from prefect_server import api, deployed, prefect_server  # noqa: E402,F401 (session fixtures)
 
 try:
     import torch
@@ -20,10 +25,7 @@ except ImportError:
 
 
 @pytest.fixture(scope="session")
-def prefect_harness(tmp_path_factory):
-    """One Prefect test harness (its own SQLite database) for the whole session."""
-    from prefect.testing.utilities import prefect_test_harness
-
-    os.environ["PREFECT_HOME"] = str(tmp_path_factory.mktemp("prefect-home"))
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+def prefect_harness(api):
+    """The session's one Prefect API: a real server on 127.0.0.1 (SQLite in a temporary home), used by
+    every in-process flow and by the deployment tests' workers alike, so no test switches APIs."""
+    return api

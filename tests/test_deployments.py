@@ -20,7 +20,7 @@ from models.generators import GENERATORS
 from models.operators import OPERATORS
 from pav.config import load_config
 from pav.environment import PROJECT_DIR
-from prefect_server import api, deployed, prefect_server, stop  # noqa: F401 (fixtures)
+from prefect_server import stop
 from rewards import SUITES
 
 EASY = "{vq: 1, tc: 1, fc: 1, tva: 1, dd: 1, aesthetic: 1, preference: 1}"  # so a few rewrites make pairs

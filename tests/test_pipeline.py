@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -22,8 +23,9 @@ STAGES = ("generate", "score", "select", "mutate", "pairs", "sft", "sample", "tr
 
 
 def complete_marker(store: Store, prefix: str) -> int:
-    [path] = [p for p in store.ls("models") if p.startswith(f"models/{prefix}-") and p.endswith("/.complete")]
-    return os.stat(store.url(path)).st_mtime_ns
+    """When the model directory was finished (its .complete marker is written last)."""
+    [marker] = Path(store.url("models")).glob(f"{prefix}-*/.complete")
+    return marker.stat().st_mtime_ns
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +45,7 @@ def resumed(prefect_harness, tmp_path_factory):
     finally:
         proc.kill()
     before = {"sft": complete_marker(store, "sft"), "dpo1": complete_marker(store, "dpo1")}
-    assert not [p for p in store.ls("models") if p.startswith("models/dpo2-") and p.endswith(".complete")]
+    assert not list(Path(store.url("models")).glob("dpo2-*/.complete"))
 
     cfg = load_config("quick", [f"store={root}"])
     since = datetime.now(timezone.utc)

@@ -9,7 +9,6 @@ import pytest
 
 from pav.config import load_config
 from pav.environment import PROJECT_DIR
-from prefect_server import api, deployed, prefect_server  # noqa: F401 (fixtures)
 from test_deployments import EASY
 
 CHROMIUM = shutil.which("chromium")
