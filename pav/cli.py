@@ -204,8 +204,10 @@ def pipeline(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = N
 @app.command()
 def report(run: Annotated[str, typer.Argument(help="Run root (the store of a finished evaluation)")],
            profile: Profile = "demo") -> None:
-    """Print the evaluation table of a finished run in the terminal."""
+    """Print the evaluation tables of a finished run (and the cross-model matrix) in the terminal."""
     from data.store import ArtifactRef, Store
+    from rewards.evaluation import cross_model_cells, cross_model_matrix
+    from tasks.evaluate import evaluations_by_model
 
     store = Store(run)
     found = [p for p in store.ls("eval") if "/evaluations/" in p and p.endswith(".parquet")]
@@ -216,6 +218,12 @@ def report(run: Annotated[str, typer.Argument(help="Run root (the store of a fin
         out.print(f"[bold]{path}[/]")
         _print_evaluation(ArtifactRef(root=store.root, path=path, kind="evaluations"), cfg.rewards.aggregation,
                           cfg.evaluate.bootstrap)
+    by_model = evaluations_by_model(store)
+    if len(by_model) > 1:
+        matrix = cross_model_matrix(cross_model_cells(by_model))
+        out.print(_table("Cross-model: mean overall gain over the original prompts (rows: enhancer, columns: "
+                         "video model it was evaluated on)",
+                         [{"enhancer": name, **row.to_dict()} for name, row in matrix.iterrows()]))
     for html in (p for p in store.ls("eval") if p.endswith(".html")):
         out.print(f"report -> {store.url(html)}")
 

@@ -20,6 +20,7 @@ from models.operators import OPERATORS
 from models.training_settings import DPOSettings, SFTSettings
 from rewards import SUITES
 from rewards.aggregate import AggregationConfig
+from rewards.evaluation import BASELINES
 
 GeneratorName = Literal[tuple(sorted(GENERATORS))]  # type: ignore[valid-type]
 OperatorName = Literal[tuple(sorted(OPERATORS))]  # type: ignore[valid-type]
@@ -83,7 +84,7 @@ class EvaluateConfig(Section):
     prompts: PromptSet = Field(
         default_factory=lambda: PromptSet(offset=2, limit=32, stride=8), description="Held-out benchmark prompts")
     seeds: list[int] = Field(default_factory=lambda: [1], description="Video seeds; every method gets the same")
-    baselines: list[Literal["gpt4-upsampler", "wan-extender", "base-llm", "openai"]] = Field(
+    baselines: list[Literal[BASELINES]] = Field(  # type: ignore[valid-type]
         default_factory=lambda: ["gpt4-upsampler", "wan-extender", "base-llm"], description="Baselines to compare")
     bootstrap: int = Field(1000, ge=100, description="Bootstrap resamples for the 95% intervals")
 

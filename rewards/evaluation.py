@@ -15,6 +15,7 @@ from data.schemas import DIMENSIONS
 from rewards.aggregate import AggregationConfig, normalised
 
 STAGES = ("original", "sft", "dpo-1", "dpo-2")
+BASELINES = ("gpt4-upsampler", "wan-extender", "base-llm", "openai")  # methods that are not trained enhancers
 TIE = 1e-9  # |overall difference| below this is a tie
 _KEY = ["prompt_id", "seed"]
 
@@ -85,6 +86,16 @@ def cross_model_matrix(evals_by_cell: dict[tuple[str, str], pd.DataFrame]) -> pd
     for (enhancer, video_model), gain in gains.items():
         matrix.loc[enhancer, video_model] = gain
     return matrix
+
+
+def cross_model_cells(evals_by_model: dict[str, pd.DataFrame]) -> dict[tuple[str, str], pd.DataFrame]:
+    """Cells for cross_model_matrix: every trained enhancer evaluated on each video model, with the originals."""
+    cells = {}
+    for video_model, evals in evals_by_model.items():
+        for method in _methods(evals):
+            if method != "original" and method not in BASELINES:
+                cells[(method, video_model)] = evals[evals["method"].isin(["original", method])]
+    return cells
 
 
 def _bootstrap_means(evals: pd.DataFrame, values: pd.DataFrame, n_boot: int, seed: int) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from models.llm import resolve_base_model
 from models.operators import MutationRequest
 from models.operators.propose import candidate_id
 from pav.config import RunConfig
-from rewards.evaluation import method_table
+from rewards.evaluation import cross_model_cells, cross_model_matrix, method_table
 from rewards.selection import evolution_records
 from tasks import STAGE_OPTIONS
 from tasks.mutate import build_operator
@@ -72,6 +72,13 @@ def collect(runs: list[dict], config: RunConfig, stage: str) -> ArtifactRef:
     return Store(config.store).write_table("evaluations", stage, content_key("evaluations", runs), frame)
 
 
+def evaluations_by_model(store: Store) -> dict[str, pd.DataFrame]:
+    """Every video model evaluated in this run root, with its latest row per (method, prompt, seed)."""
+    models = sorted({p.split("/")[1] for p in store.ls("eval") if "/evaluations/" in p})
+    return {m: store.read_tables("evaluations", f"eval/{m}").drop_duplicates(["method", "prompt_id", "seed"],
+                                                                           keep="last") for m in models}
+
+
 def report(evaluations: ArtifactRef, config: RunConfig, evolution_rounds: list[dict] | None,
            stage: str, samples: int = 3) -> dict[str, str]:
     """The HTML and Markdown report with plots, plus frames of a few prompts (original vs ours)."""
@@ -87,10 +94,13 @@ def report(evaluations: ArtifactRef, config: RunConfig, evolution_rounds: list[d
                  for _, r in rows.iterrows()]
         if len(clips) == 2:
             frames[rows["original"].iloc[0]] = clips
+    by_model = evaluations_by_model(store)
+    cross = cross_model_matrix(cross_model_cells(by_model)) if len(by_model) > 1 else None
     title = (f"Prompt-A-Video on {config.generator.name}: {evals['prompt_id'].nunique()} held-out prompts, "
              f"{len(config.evaluate.seeds)} seed(s)")
     return write_report(store, stage, evals, config.rewards.aggregation, title=title,
-                        evolution_rounds=evolution_rounds, frames=frames, n_boot=config.evaluate.bootstrap)
+                        evolution_rounds=evolution_rounds, frames=frames, cross_model=cross,
+                        n_boot=config.evaluate.bootstrap)
 
 
 check_held_out_task = task(check_held_out, name="check-held-out")

@@ -154,3 +154,21 @@ def test_bootstrap_is_vectorised_fast():
     start = time.perf_counter()
     method_table(frame, CFG, n_boot=1000)
     assert time.perf_counter() - start < 2.0
+
+
+def test_cross_model_cells_pair_each_enhancer_with_the_originals_of_each_video_model():
+    from rewards.evaluation import cross_model_cells, cross_model_matrix
+
+    def evals(gains: dict[str, float]) -> pd.DataFrame:
+        rows = [{"method": m, "prompt_id": f"p{i}", "seed": 0, "overall": 10.0 + g + i}
+                for m, g in {"original": 0.0, **gains}.items() for i in range(4)]
+        return pd.DataFrame(rows)
+
+    by_model = {"sim-steady": evals({"gpt4-upsampler": -1.0, "dpo-2": 3.0}),
+                "sim-scenic": evals({"gpt4-upsampler": 2.0, "dpo-2": 0.5, "scenic-dpo-2": 4.0})}
+    cells = cross_model_cells(by_model)
+    assert set(cells) == {("dpo-2", "sim-steady"), ("dpo-2", "sim-scenic"), ("scenic-dpo-2", "sim-scenic")}
+    matrix = cross_model_matrix(cells)
+    assert matrix.loc["dpo-2", "sim-steady"] == pytest.approx(3.0)
+    assert matrix.loc["dpo-2", "sim-scenic"] == pytest.approx(0.5)
+    assert np.isnan(matrix.loc["scenic-dpo-2", "sim-steady"])

@@ -1,0 +1,41 @@
+"""`pav server` in the foreground: serves the UI and API on 127.0.0.1 and shuts down cleanly on SIGTERM."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import psutil
+
+from prefect_server import free_port, stop
+
+
+def test_pav_server_serves_and_stops_with_all_its_children_on_sigterm(tmp_path):
+    port = free_port()
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "home")}
+    proc = subprocess.Popen([sys.executable, "-m", "pav.cli", "server", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline, healthy = time.time() + 120, False
+        while time.time() < deadline and not healthy:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as r:
+                    healthy = r.status == 200
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read().decode()[-2000:]
+                time.sleep(0.5)
+        assert healthy, "pav server did not become healthy"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+            assert b"<html" in r.read(2000).lower()  # the UI is served too
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert children, "the server runs as a child of pav"
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+        output = proc.stdout.read().decode()
+        assert f"http://127.0.0.1:{port}" in output
+        gone, alive = psutil.wait_procs(children, timeout=30)
+        assert not alive, f"left running: {[p.pid for p in alive]}"
+    finally:
+        stop(proc)
