@@ -152,8 +152,8 @@ def enhance(prompts: Annotated[Optional[list[str]], typer.Argument(help="Prompts
         raise typer.BadParameter("--model is required: a directory written by `pav train`")
     path = Path(model)
     path = path / "merged" if (path / "merged").is_dir() else path
-    if not path.is_dir():
-        raise typer.BadParameter(f"{model} is not a model directory")
+    if not (path / "config.json").is_file() and not (path / "adapter_config.json").is_file():
+        raise typer.BadParameter(f"{model} is not a model directory (no merged/, config.json or adapter_config.json)")
     try:
         results = Enhancer.from_pretrained(path).enhance(texts, temperature=temperature,
                                                          max_new_tokens=max_new_tokens)

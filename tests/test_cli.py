@@ -66,3 +66,25 @@ def test_help_is_the_map_of_the_project():
     for command in ("pipeline", "evolve", "train", "evaluate", "report", "enhance", "generate", "score",
                     "pairs", "server", "config"):
         assert command in result.output
+
+
+def test_enhance_reads_arguments_files_and_stdin_and_rejects_empty_prompts(tmp_path):
+    from models.enhancer import Enhancer
+    from tiny_models import enhancer_pairs, trained_tiny_enhancer
+
+    model = trained_tiny_enhancer()
+    prompts = enhancer_pairs()["prompt"].tolist()[:2]
+    expected = Enhancer.from_pretrained(model / "merged").enhance(prompts, temperature=0, max_new_tokens=40)
+    by_args = runner.invoke(app, ["enhance", *prompts, "--model", str(model), "--max-new-tokens", "40"])
+    assert by_args.exit_code == 0, by_args.output
+    assert by_args.output.splitlines() == expected
+    listing = tmp_path / "prompts.txt"
+    listing.write_text("\n".join([prompts[0], "", prompts[1]]) + "\n")
+    by_file = runner.invoke(app, ["enhance", "--file", str(listing), "--model", str(model), "--max-new-tokens", "40"])
+    assert by_file.output.splitlines() == expected
+    by_stdin = runner.invoke(app, ["enhance", "--model", str(model), "--max-new-tokens", "40"],
+                             input="\n".join(prompts) + "\n")
+    assert by_stdin.output.splitlines() == expected
+    empty = runner.invoke(app, ["enhance", "   ", "--model", str(model)])
+    assert empty.exit_code != 0 and "empty" in empty.output.lower()
+    assert "not a model directory" in runner.invoke(app, ["enhance", "a cat", "--model", str(tmp_path)]).output
