@@ -23,36 +23,17 @@ from pav.environment import apply_defaults  # noqa: E402
 apply_defaults()
 
 from prefect.client.orchestration import get_client  # noqa: E402
-from prefect.client.schemas.filters import (  # noqa: E402
-    FlowRunFilter,
-    FlowRunFilterStartTime,
-    TaskRunFilter,
-    TaskRunFilterStartTime,
-)
 
 from flows.pipeline import pipeline  # noqa: E402
 from pav.config import load_config  # noqa: E402
+from pav.runs import stage_name, task_runs_since  # noqa: E402
 
 
 def task_times(since: datetime) -> dict[str, dict]:
     """Per task name: runs, executed (not cached) and seconds inside the function."""
-    time.sleep(3)  # task-run events reach the API asynchronously
-    runs, page = [], 200  # the API's largest page
-    with get_client(sync_client=True) as client:
-        while len(runs) % page == 0:
-            batch = client.read_task_runs(
-                task_run_filter=TaskRunFilter(start_time=TaskRunFilterStartTime(after_=since)),
-                limit=page, offset=len(runs))
-            runs += batch
-            if not batch:
-                break
-        # A subflow shows up as a task run in its parent too: count its tasks, not it.
-        subflows = client.read_flow_runs(flow_run_filter=FlowRunFilter(start_time=FlowRunFilterStartTime(after_=since)))
-        wrappers = {f.parent_task_run_id for f in subflows if f.parent_task_run_id}
-    runs = [run for run in runs if run.id not in wrappers]
     out: dict[str, dict] = defaultdict(lambda: {"runs": 0, "executed": 0, "seconds": 0.0})
-    for run in runs:
-        row = out[run.name.rsplit("-", 1)[0]]
+    for run in task_runs_since(since, settle=3):
+        row = out[stage_name(run)]
         row["runs"] += 1
         row["executed"] += run.state_name == "Completed"
         row["seconds"] += run.total_run_time.total_seconds()
