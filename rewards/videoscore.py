@@ -47,7 +47,7 @@ all the frames of video are as follows:
 
 
 def query(prompt: str, frames: int) -> str:
-    """The regression query for `prompt` followed by one image placeholder per frame."""
+    """The regression query for `prompt` followed by one <image> token per frame."""
     return QUERY.replace("{text_prompt}", prompt) + "<image> " * frames
 
 

@@ -130,7 +130,7 @@ def test_command_failures_are_recorded(script):
 
 
 def test_command_template_is_checked(script):
-    with pytest.raises(ValueError, match="placeholders"):
+    with pytest.raises(ValueError, match="template fields"):
         load_generator("command", dict(command=f"{sys.executable} {script} {{prompt}} {{output}}"))
     gen = load_generator("command", dict(command=f"{sys.executable} {script} {{prompt}} {{seed}} {{output}} ok"))
     assert gen.generate(["dog"], [2])[0].frames.shape[0] == 3  # a string template is split like a shell would

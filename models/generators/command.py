@@ -34,7 +34,7 @@ class CommandVideo:
         missing = [p for p in ("{prompt}", "{seed}") if p not in joined]
         if missing or ("{output}" not in joined and "{output_dir}" not in joined):
             raise ValueError(
-                f"command needs the placeholders {{prompt}}, {{seed}} and {{output}} or {{output_dir}}; "
+                f"command needs the template fields {{prompt}}, {{seed}} and {{output}} or {{output_dir}}; "
                 f"missing {missing or ['{output}']} in {joined!r}"
             )
         if timeout <= 0:
@@ -83,7 +83,7 @@ class CommandVideo:
 
 
 def _fill(arg: str, values: dict[str, str]) -> str:
-    """Replace the placeholders in one pass, so a prompt containing "{seed}" stays as written."""
+    """Fill the template fields in one pass, so a prompt containing "{seed}" stays as written."""
     return _PLACEHOLDER.sub(lambda m: values[m.group(0)], arg)
 
 
