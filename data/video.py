@@ -13,6 +13,11 @@ CRF = 12  # near-transparent quality: reward scores should not depend on the cod
 # 4:4:4 chroma: at demo sizes (64 px) 4:2:0 smears the saturated sprite edges the colour rewards read
 # (PSNR ~32 dB vs ~41 dB); FFmpeg decodes it, some browsers do not.
 PIX_FMT = "yuv444p"
+# Identical frames must give identical bytes (and so identical scores after a resume). x264's
+# macroblock-tree rate control is not repeatable here: the same 64 px clip encoded 20 times in one
+# process gave up to 6 different streams, decoded frames up to 22 levels apart, even single-threaded.
+# With mbtree off and x264's own threads pinned to one, every encoding is the same.
+X264_PARAMS = "threads=1:lookahead-threads=1:mbtree=0"
 
 
 class VideoDecodeError(ValueError):
@@ -38,8 +43,8 @@ def encode_mp4(frames: np.ndarray, fps: float) -> bytes:
     with av.open(buf, mode="w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
         stream.width, stream.height, stream.pix_fmt = w, h, PIX_FMT
-        stream.options = {"crf": str(CRF), "preset": "medium"}
-        stream.codec_context.thread_count = 1  # deterministic bytes, and workers run many in parallel
+        stream.options = {"crf": str(CRF), "preset": "medium", "x264-params": X264_PARAMS}
+        stream.codec_context.thread_count = 1
         for frame in frames:
             container.mux(stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24")))
         container.mux(stream.encode())
