@@ -10,13 +10,13 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from data.store import Store, content_key
+from pav.data.store import Store, content_key
 
 log = logging.getLogger(__name__)
 
 VBENCH_LISTS = ("all_dimension",) + tuple(
     p.name.removesuffix(".txt")
-    for p in sorted(resources.files("data").joinpath("vbench/prompts_per_dimension").iterdir())
+    for p in sorted(resources.files("pav.data").joinpath("vbench/prompts_per_dimension").iterdir())
     if p.name.endswith(".txt"))
 # Published rewrites of all_dimension.txt, line-aligned with it (evaluation baselines).
 VBENCH_REWRITES = {
@@ -44,7 +44,7 @@ def prompt_id(text: str) -> str:
 
 
 def vbench_text(filename: str) -> str:
-    base = resources.files("data").joinpath("vbench")
+    base = resources.files("pav.data").joinpath("vbench")
     target = base.joinpath(filename) if (base / filename).is_file() else base / "prompts_per_dimension" / filename
     return target.read_text(encoding="utf-8")
 
@@ -78,9 +78,12 @@ def load_prompts(spec: PromptSet, store: Store | None = None) -> pd.DataFrame:
             raise ValueError("prompt set: source 'artifact' needs a path and a store")
         where = store.url(spec.path)
         texts = clean_prompts(store.read_table(spec.path, "prompts")["prompt"].tolist(), where)
+    available = len(texts)
     texts = texts[spec.offset::spec.stride]
     if spec.limit is not None:
         texts = texts[:spec.limit]
+    log.info("prompt set %s: kept %d of %d prompts (offset %d, stride %d, limit %s)", where, len(texts),
+             available, spec.offset, spec.stride, spec.limit)
     if not texts:
         raise ValueError(f"prompt set {where} (offset {spec.offset}, limit {spec.limit}) holds no prompts")
     return pd.DataFrame({"prompt_id": [prompt_id(t) for t in texts], "prompt": texts, "source": where})

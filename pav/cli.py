@@ -6,6 +6,7 @@ from pav.environment import apply_defaults
 
 apply_defaults()  # before Prefect or Hugging Face libraries are imported
 
+import functools  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Annotated, Optional  # noqa: E402
@@ -13,6 +14,8 @@ from typing import Annotated, Optional  # noqa: E402
 import typer  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
+
+from pav.progress import stage_output  # noqa: E402
 
 app = typer.Typer(help="prompt-a-video: align a prompt-rewriting LLM to one text-to-video model's preferences "
                        "(Prompt-A-Video, ICCV 2025) as Prefect flows.", no_args_is_help=True,
@@ -57,19 +60,25 @@ def config(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = Non
 @app.command()
 def evolve(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = None) -> None:
     """Run the data engine: evolve prompts against the video model's rewards, write SFT pairs."""
-    from flows.evolve import evolve as evolve_flow
-    from pav.progress import task_progress
+    from pav.flows.evolve import evolve as evolve_flow
 
     cfg = _config(profile, store, set_)
-    # Tasks per shard: generate, score, select each round, plus mutate in rounds 1..R; then reports.
-    shards = -(-min(cfg.evolve.prompts.limit or 946, 946) // cfg.evolve.shard_size)
-    total = shards * (3 * (cfg.evolve.rounds + 1) + cfg.evolve.rounds) + cfg.evolve.rounds + 4
-    with task_progress(total, "evolve"):
+    _check_prompt_sets(cfg, cfg.evolve.prompts)
+    with stage_output(cfg.store, "evolve"):
         result = evolve_flow(cfg)
     _print_rounds(result["rounds"])
     pairs = result["pairs"].read()
     out.print(f"[bold]{len(pairs)}[/] SFT pairs -> {result['pairs'].root}/{result['pairs'].path}")
     out.print(f"evolution log -> {result['log'].root}/{result['log'].path}")
+
+
+def _check_prompt_sets(cfg, *specs) -> None:
+    """Read each prompt set before a flow starts, so bad input is one message instead of a failed run."""
+    from pav.data.prompts import load_prompts
+    from pav.data.store import Store
+
+    for spec in specs:
+        load_prompts(spec, Store(cfg.store))
 
 
 def _print_rounds(rounds: list[dict]) -> None:
@@ -82,7 +91,7 @@ def _print_rounds(rounds: list[dict]) -> None:
 
 def _model_ref(path: str):
     """A stored model directory (with merged/ and adapter/) given as a path or URL."""
-    from data.store import ArtifactRef
+    from pav.data.store import ArtifactRef
 
     root, _, name = path.rstrip("/").rpartition("/")
     ref = ArtifactRef(root=root or ".", path=name, kind="dir")
@@ -92,8 +101,8 @@ def _model_ref(path: str):
 
 
 def _print_evaluation(evaluations_ref, aggregation, n_boot: int) -> None:
-    from data.report import terminal_rows
-    from rewards.evaluation import method_table, win_rates
+    from pav.data.report import terminal_rows
+    from pav.rewards.evaluation import method_table, win_rates
 
     evals = evaluations_ref.read()
     out.print(_table("Per-dimension means by method (average = mean of the seven on the 1-4 band)",
@@ -110,18 +119,20 @@ def train(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = None
               help="Pairs artifact (path relative to the store); default: run the data engine (cached)")] = None,
           ) -> None:
     """Train the enhancer: LoRA SFT on the pairs, then the DPO rounds."""
-    from data.store import ArtifactRef, Store
-    from flows.evolve import evolve as evolve_flow
-    from flows.train import train as train_flow
+    from pav.data.store import ArtifactRef, Store
+    from pav.flows.evolve import evolve as evolve_flow
+    from pav.flows.train import train as train_flow
 
     cfg = _config(profile, store, set_)
+    ref = None
     if pairs:
         ref = ArtifactRef(root=Store(cfg.store).root, path=pairs, kind="pairs")
         if not ref.exists():
             raise typer.BadParameter(f"{Store(cfg.store).url(pairs)} does not exist")
-    else:
-        ref = evolve_flow(cfg)["pairs"]
-    result = train_flow(cfg, ref)
+    _check_prompt_sets(cfg, *([] if pairs else [cfg.evolve.prompts]), cfg.train.dpo_prompts)
+    with stage_output(cfg.store, "train"):
+        ref = ref if pairs else evolve_flow(cfg)["pairs"]
+        result = train_flow(cfg, ref)
     for name, model in result["models"].items():
         metrics = Store(model.root).read_json(f"{model.path}.metrics.json")
         extra = {k: round(v, 3) for k, v in metrics.items() if k.endswith("_last") and isinstance(v, float)}
@@ -136,7 +147,7 @@ def enhance(prompts: Annotated[Optional[list[str]], typer.Argument(help="Prompts
             temperature: Annotated[float, typer.Option(help="0 = greedy")] = 0.0,
             max_new_tokens: int = 160) -> None:
     """Print the enhanced prompt(s) of a trained model."""
-    from models.enhancer import Enhancer
+    from pav.models.enhancer import Enhancer
 
     texts = list(prompts or [])
     if file is not None:
@@ -171,7 +182,7 @@ def evaluate(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = N
                  help="NAME=MODEL_DIR of a trained enhancer (repeatable), e.g. for another video model")] = None,
              ) -> None:
     """Compare original prompts, baselines and enhancers on held-out prompts; write the report."""
-    from flows.evaluate import evaluate as evaluate_flow
+    from pav.flows.evaluate import evaluate as evaluate_flow
 
     cfg = _config(profile, store, (set_ or []) + ([f"generator.name={model}"] if model else []))
     enhancers = {}
@@ -180,9 +191,11 @@ def evaluate(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = N
         if not sep:
             raise typer.BadParameter(f"--enhancer {item!r}: expected NAME=MODEL_DIR")
         enhancers[name] = _model_ref(path)
-    result = evaluate_flow(cfg, enhancers)
+    _check_prompt_sets(cfg, cfg.evaluate.prompts)
+    with stage_output(cfg.store, "evaluate"):
+        result = evaluate_flow(cfg, enhancers)
     _print_evaluation(result["evaluations"], cfg.rewards.aggregation, cfg.evaluate.bootstrap)
-    from data.store import Store
+    from pav.data.store import Store
 
     out.print(f"report -> {Store(cfg.store).url(result['report']['html'])}")
 
@@ -190,11 +203,13 @@ def evaluate(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = N
 @app.command()
 def pipeline(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = None) -> None:
     """The whole method: evolve -> SFT -> DPO-1 -> DPO-2 -> evaluate, cached and resumable."""
-    from data.store import Store
-    from flows.pipeline import pipeline as pipeline_flow
+    from pav.data.store import Store
+    from pav.flows.pipeline import pipeline as pipeline_flow
 
     cfg = _config(profile, store, set_)
-    result = pipeline_flow(cfg)
+    _check_prompt_sets(cfg, cfg.evolve.prompts, cfg.train.dpo_prompts, cfg.evaluate.prompts)
+    with stage_output(cfg.store, "pipeline"):
+        result = pipeline_flow(cfg)
     _print_rounds(result["evolve"]["rounds"])
     evaluated = result["evaluate"]
     _print_evaluation(evaluated["evaluations"], cfg.rewards.aggregation, cfg.evaluate.bootstrap)
@@ -205,9 +220,9 @@ def pipeline(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = N
 def report(run: Annotated[str, typer.Argument(help="Run root (the store of a finished evaluation)")],
            profile: Profile = "demo") -> None:
     """Print the evaluation tables of a finished run (and the cross-model matrix) in the terminal."""
-    from data.store import ArtifactRef, Store
-    from rewards.evaluation import cross_model_cells, cross_model_matrix
-    from tasks.evaluate import evaluations_by_model
+    from pav.data.store import ArtifactRef, Store
+    from pav.rewards.evaluation import cross_model_cells, cross_model_matrix
+    from pav.tasks.evaluate import evaluations_by_model
 
     store = Store(run)
     found = [p for p in store.ls("eval") if "/evaluations/" in p and p.endswith(".parquet")]
@@ -236,10 +251,10 @@ def generate(prompt: Annotated[str, typer.Argument(help="Prompt to render")],
              option: Annotated[Optional[list[str]], typer.Option("--option", help="Generator option KEY=VALUE")] = None,
              ) -> None:
     """Render one prompt to an mp4 plus a PNG strip of frames to look at."""
-    from data.store import Store
-    from data.video import preview_png
-    from models.generators import load_generator
-    from models.generators.render import render
+    from pav.data.store import Store
+    from pav.data.video import preview_png
+    from pav.models.generators import load_generator
+    from pav.tasks.generate import render
     from pav.config import dotted
 
     if not prompt.strip():
@@ -255,7 +270,7 @@ def generate(prompt: Annotated[str, typer.Argument(help="Prompt to render")],
     if row["error"]:
         out.print(f"[red]generation failed:[/] {row['error']}")
         raise typer.Exit(1)
-    from data.video import decode_mp4
+    from pav.data.video import decode_mp4
 
     frames, _ = decode_mp4(store.read_bytes(row["path"]))
     store.write_bytes(f"{row['video_id']}.png", preview_png(frames))
@@ -267,10 +282,10 @@ def score(path: Annotated[Path, typer.Argument(help="An mp4 file")],
           prompt: Annotated[str, typer.Option("--prompt", help="The ORIGINAL user prompt")],
           suite: Annotated[str, typer.Option(help="Reward suite")] = "cv") -> None:
     """Score a video on the seven dimensions against the original prompt."""
-    from data.schemas import DIMENSION_NAMES, DIMENSIONS
-    from data.video import VideoDecodeError, decode_mp4
-    from rewards.aggregate import AggregationConfig, normalised, overall, passes
-    from rewards.scoring import suite_rewards
+    from pav.data.schemas import DIMENSION_NAMES, DIMENSIONS
+    from pav.data.video import VideoDecodeError, decode_mp4
+    from pav.rewards.aggregate import AggregationConfig, normalised, overall, passes
+    from pav.rewards import suite_rewards
     import pandas as pd
 
     if not path.is_file():
@@ -299,7 +314,7 @@ def score(path: Annotated[Path, typer.Argument(help="An mp4 file")],
 def pairs_export(pairs_path: Annotated[str, typer.Argument(help="Pairs Parquet artifact (path or URL)")],
                  dest: Annotated[Path, typer.Argument(help="JSON file to write")]) -> None:
     """Write pairs in the official release format: a JSON list of (original, target) pairs."""
-    from data.pairs_io import export_pairs
+    from pav.data.pairs_io import export_pairs
 
     n = export_pairs(pairs_path, dest)
     out.print(f"{n} pairs -> {dest}")
@@ -310,7 +325,7 @@ def pairs_import(source: Annotated[Path, typer.Argument(help="JSON list of [orig
                  store: Annotated[str, typer.Option("--store", help="Run root to import into")] = "runs/imported",
                  ) -> None:
     """Read pairs in the release format into a pairs artifact that `pav train --pairs` can use."""
-    from data.pairs_io import import_pairs
+    from pav.data.pairs_io import import_pairs
 
     ref = import_pairs(source, store)
     out.print(f"{len(ref.read())} pairs -> {ref.root}/{ref.path}")
@@ -334,8 +349,21 @@ app.command("worker")(ops.worker)
 app.command("retry")(ops.retry)
 
 
-def main() -> None:  # pragma: no cover - console entry point
-    app()
+def _clean_errors(command):
+    """Bad input (a ValueError naming the problem, ArtifactError included) is one line and exit 1, no traceback."""
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ValueError as e:
+            typer.echo(f"Error: {e}", err=True)
+            raise typer.Exit(1) from None
+    return run
+
+
+for _group in (app, pairs_app):
+    for _command in _group.registered_commands:
+        _command.callback = _clean_errors(_command.callback)
 
 
 if __name__ == "__main__":

@@ -14,13 +14,13 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from data.prompts import PromptSet
-from models.generators import GENERATORS
-from models.operators import OPERATORS
-from models.training_settings import DPOSettings, SFTSettings
-from rewards import SUITES
-from rewards.aggregate import AggregationConfig
-from rewards.evaluation import BASELINES
+from pav.data.prompts import PromptSet
+from pav.models.generators import GENERATORS
+from pav.models.operators import OPERATORS
+from pav.models.training_settings import DPOSettings, SFTSettings
+from pav.rewards import SUITES
+from pav.rewards.aggregate import AggregationConfig
+from pav.rewards.evaluation import BASELINES
 
 GeneratorName = Literal[tuple(sorted(GENERATORS))]  # type: ignore[valid-type]
 OperatorName = Literal[tuple(sorted(OPERATORS))]  # type: ignore[valid-type]
@@ -37,7 +37,8 @@ class GeneratorConfig(Section):
 
 
 class RewardConfig(Section):
-    suite: SuiteName = Field("cv", description="Reward suite covering the seven dimensions")
+    suite: SuiteName = Field("cv", description="Reward suite covering the seven dimensions: cv (weight-free, a judge "
+                                               "built for the simulated world) or gpu (VideoScore, LAION aesthetic, MPS)")
     options: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Per-reward backend options (weights paths, device, ...)")
     aggregation: AggregationConfig = Field(
@@ -110,10 +111,24 @@ PROFILES = tuple(sorted(p.name.removesuffix(".yaml") for p in resources.files("p
 
 
 def deep_merge(base: dict, update: dict) -> dict:
+    """`update` over `base`, dict by dict; a prompt set that switches its source starts afresh.
+
+    A profile samples the bundled suite (offset, limit, stride); carried over to a user's own file, a
+    stride of 16 would keep 1 prompt of 7 without a word. So an override that sets another `source`
+    replaces the profile's prompt set instead of merging into it.
+    """
     out = dict(base)
     for key, value in update.items():
-        out[key] = deep_merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        previous = out.get(key)
+        if isinstance(value, dict) and isinstance(previous, dict) and not _switches_source(previous, value):
+            out[key] = deep_merge(previous, value)
+        else:
+            out[key] = value
     return out
+
+
+def _switches_source(base: dict, update: dict) -> bool:
+    return "source" in update and update["source"] != base.get("source", "vbench")
 
 
 def dotted(assignments: list[str]) -> dict:

@@ -14,8 +14,11 @@ def deploy(profile: Annotated[str, typer.Option("--profile", "-p", help="Profile
            gpus: Annotated[int, typer.Option(help="Concurrent flow runs on the gpu pool (one per GPU)")] = 1,
            ) -> None:
     """Create the cpu and gpu work pools and deploy every flow (nightly-evolve runs at 02:00 UTC)."""
-    from deployments.deploy import deploy_all
     from pav.config import load_config
+    from pav.deployments.deploy import deploy_all
+    from pav.environment import describe_api
+
+    typer.echo(describe_api(), err=True)
 
     overrides = list(set_ or []) + ([f"store={store}"] if store else [])
     try:
@@ -29,8 +32,11 @@ def worker(pool: Annotated[str, typer.Option(help="Work pool to poll: cpu or gpu
            limit: Annotated[Optional[int], typer.Option(help="Most flow runs at once on this worker")] = None,
            ) -> None:
     """Start a process worker in the foreground (Ctrl-C or SIGTERM stops it cleanly)."""
-    from deployments import POOLS
+    from pav.deployments import POOLS
+    from pav.environment import describe_api
     from pav.services import run_worker
+
+    typer.echo(describe_api(), err=True)
 
     if pool not in POOLS:
         raise typer.BadParameter(f"unknown pool {pool!r}; valid: {', '.join(POOLS)}")
@@ -39,7 +45,10 @@ def worker(pool: Annotated[str, typer.Option(help="Work pool to poll: cpu or gpu
 
 def retry(flow_run_id: Annotated[str, typer.Argument(help="Id of a failed (or finished) deployment flow run")]) -> None:
     """Schedule a flow run again: finished stages come from the cache, only unfinished ones run."""
-    from deployments.deploy import retry_flow_run
+    from pav.deployments.deploy import retry_flow_run
+    from pav.environment import describe_api
+
+    typer.echo(describe_api(), err=True)
 
     try:
         name = retry_flow_run(flow_run_id)

@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 
+import psutil
+
+
+def stop_tree(proc: subprocess.Popen, grace: float = 20) -> None:
+    """SIGTERM to the child and everything it started, SIGKILL after `grace` s; every member is waited for.
+
+    `prefect server start` runs uvicorn as a child of its own, which outlived the parent and was
+    adopted by init. Children started with start_new_session=True share the child's process group,
+    so the group signal reaches them even after their parent is gone.
+    """
+    try:
+        tree = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        tree = []
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)
+        for member in tree:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                member.send_signal(sig)
+        _, tree = psutil.wait_procs(tree, timeout=grace)
+        if not tree:
+            break
+    proc.wait()
+
 
 def _run_foreground(argv: list[str], env: dict[str, str]) -> int:
-    """Run a child process; SIGINT/SIGTERM are passed on and the child is waited for."""
-    child = subprocess.Popen(argv, env=env)
+    """Run a child in its own process group; SIGINT/SIGTERM are passed on and the whole group is stopped."""
+    child = subprocess.Popen(argv, env=env, start_new_session=True)
 
     def forward(signum, _frame):
         child.send_signal(signal.SIGTERM if signum == signal.SIGTERM else signal.SIGINT)
@@ -25,8 +51,7 @@ def _run_foreground(argv: list[str], env: dict[str, str]) -> int:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-        if child.poll() is None:
-            child.kill()
+        stop_tree(child)
 
 
 def prefect_cli() -> list[str]:

@@ -1,3 +1,4 @@
+import contextlib
 import os
 import sys
 import tempfile
@@ -22,6 +23,27 @@ try:
     torch.set_num_threads(1)
 except ImportError:
     pass
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_service_outlives_the_session(tmp_path_factory):
+    """Fail the session when a Prefect server or worker it started is still running afterwards."""
+    import time
+
+    import psutil
+
+    began = time.time()
+    homes = (os.environ["PREFECT_HOME"], str(tmp_path_factory.getbasetemp()))  # this session's Prefect homes
+    yield
+    time.sleep(1)
+    left = []
+    for proc in psutil.process_iter(["pid", "cmdline", "create_time", "environ"]):
+        with contextlib.suppress(psutil.Error):
+            line = " ".join(proc.info["cmdline"] or [])
+            ours = (proc.info["environ"] or {}).get("PREFECT_HOME", "").startswith(homes)
+            if ours and proc.info["create_time"] >= began and ("prefect" in line) and proc.pid != os.getpid():
+                left.append(f"{proc.pid}: {line[:120]}")
+    assert not left, "services left running after the tests:\n" + "\n".join(left)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Test helpers: the real Prefect server and workers as subprocesses, each stopped by its own pid."""
+"""Test helpers: the real Prefect server and workers as subprocesses, each stopped with its whole process tree."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pav.environment import PROJECT_DIR
-from pav.services import prefect_cli
+from pav.services import prefect_cli, stop_tree
 
 
 def free_port() -> int:
@@ -32,14 +32,8 @@ def prefect_env(home: Path, api_url: str) -> dict[str, str]:
 
 
 def stop(proc: subprocess.Popen, grace: float = 20) -> None:
-    """SIGTERM, then SIGKILL after `grace` seconds; always waited for."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(grace)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    """SIGTERM to the process and everything it started, then SIGKILL after `grace` seconds; waited for."""
+    stop_tree(proc, grace)
 
 
 class PrefectServer:
@@ -57,7 +51,8 @@ class PrefectServer:
     def spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
         """A child process in the project directory whose output goes to LOG_DIR/NAME.log."""
         log = open(self.log_dir / f"{name}.log", "wb")
-        proc = subprocess.Popen(argv, env=self.env, cwd=PROJECT_DIR, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(argv, env=self.env, cwd=PROJECT_DIR, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)  # its own group, so stop() reaches its children
         self.children.append(proc)
         return proc
 
@@ -115,7 +110,7 @@ def api(prefect_server):
 @pytest.fixture(scope="session")
 def deployed(api, tmp_path_factory):
     """Pools and every deployment, applied the way `pav deploy` applies them."""
-    from deployments.deploy import deploy_all
+    from pav.deployments.deploy import deploy_all
     from pav.config import load_config
 
     inbox = tmp_path_factory.mktemp("inbox")

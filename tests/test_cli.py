@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pav.cli import app
-from pav.config import PROFILES, load_config
+from pav.config import PROFILES, RunConfig, load_config
 
 runner = CliRunner()
 
@@ -18,7 +18,9 @@ def test_every_profile_resolves_and_overrides_apply_in_order():
     cfg = load_config("quick", ["evolve.rounds=1"], environ={"PAV_EVOLVE__ROUNDS": "7", "PAV_STORE": "/tmp/x"})
     assert cfg.evolve.rounds == 1 and cfg.store == "/tmp/x"
     assert load_config("quick", environ={"PAV_EVOLVE__ROUNDS": "7"}).evolve.rounds == 7
-    assert load_config("gpu-cogvideox").train.dpo.lora.r == 16
+    gpu, defaults = load_config("gpu-cogvideox"), RunConfig()
+    assert (gpu.generator.name, gpu.rewards.suite, gpu.evolve.shard_size) == ("diffusers", "gpu", 32)
+    assert (defaults.generator.name, defaults.rewards.suite, defaults.evolve.shard_size) != ("diffusers", "gpu", 32)
 
 
 @pytest.mark.parametrize("override, message", [
@@ -32,11 +34,14 @@ def test_bad_configuration_is_a_clear_error(override, message):
 
 
 def test_ui_form_offers_dropdowns_for_backends():
-    from pav.config import RunConfig
+    from pav.models.generators import GENERATORS
+    from pav.models.operators import OPERATORS
+    from pav.rewards import SUITES
 
-    schema = json.dumps(RunConfig.model_json_schema())
-    for name in ("sim-steady", "sim-scenic", "diffusers", "lexical", "openai", "local", '"cv"', '"gpu"'):
-        assert name in schema
+    defs = RunConfig.model_json_schema()["$defs"]
+    assert defs["GeneratorConfig"]["properties"]["name"]["enum"] == sorted(GENERATORS)
+    assert defs["OperatorConfig"]["properties"]["name"]["enum"] == sorted(OPERATORS)
+    assert defs["RewardConfig"]["properties"]["suite"]["enum"] == sorted(SUITES)
 
 
 def test_generate_writes_an_mp4_and_a_preview_then_score_reads_it(tmp_path):
@@ -69,7 +74,7 @@ def test_help_is_the_map_of_the_project():
 
 
 def test_enhance_reads_arguments_files_and_stdin_and_rejects_empty_prompts(tmp_path):
-    from models.enhancer import Enhancer
+    from pav.models.enhancer import Enhancer
     from tiny_models import enhancer_pairs, trained_tiny_enhancer
 
     model = trained_tiny_enhancer()
@@ -88,3 +93,53 @@ def test_enhance_reads_arguments_files_and_stdin_and_rejects_empty_prompts(tmp_p
     empty = runner.invoke(app, ["enhance", "   ", "--model", str(model)])
     assert empty.exit_code != 0 and "empty" in empty.output.lower()
     assert "not a model directory" in runner.invoke(app, ["enhance", "a cat", "--model", str(tmp_path)]).output
+
+
+def test_a_users_prompt_file_is_not_sampled_like_the_bundled_suite(tmp_path, caplog):
+    from pav.data.prompts import load_prompts
+
+    mine = tmp_path / "mine.txt"
+    mine.write_text("\n".join(f"a prompt of mine number {i}" for i in range(7)) + "\n")
+    quick = load_config("quick", environ={})
+    assert quick.evolve.prompts.stride == 16  # the profile samples the 946-prompt suite
+    for override in ([f"evolve.prompts={{source: file, path: {mine}}}"],
+                     ["evolve.prompts.source=file", f"evolve.prompts.path={mine}"]):
+        spec = load_config("quick", override, environ={}).evolve.prompts
+        assert (spec.stride, spec.limit, spec.offset) == (1, None, 0)
+        with caplog.at_level("INFO", logger="pav.data.prompts"):
+            assert len(load_prompts(spec)) == 7
+        assert "kept 7 of 7 prompts" in caplog.text
+    spec = load_config("quick", [f"evolve.prompts={{source: file, path: {mine}, stride: 2}}"], environ={}).evolve.prompts
+    assert len(load_prompts(spec)) == 4  # sampling the user sets still applies
+
+
+def test_a_users_own_prefect_configuration_is_kept(tmp_path):
+    from pav.environment import user_configured_prefect
+
+    assert not user_configured_prefect({}, home=tmp_path)
+    assert user_configured_prefect({"PREFECT_API_URL": "http://127.0.0.1:4200/api"}, home=tmp_path)
+    assert user_configured_prefect({"PREFECT_PROFILE": "team"}, home=tmp_path)
+    (tmp_path / ".prefect").mkdir()
+    (tmp_path / ".prefect" / "profiles.toml").write_text('active = "team"\n')
+    assert user_configured_prefect({}, home=tmp_path)
+
+
+@pytest.mark.parametrize("content, message", [("not json at all", "not JSON"),
+                                               ('{"a": 1}', "expected a JSON list"),
+                                               ('[["a cat", ""]]', "entry 0 is not [original, target]")])
+def test_bad_pairs_file_is_one_message_without_traceback(tmp_path, content, message):
+    source = tmp_path / "pairs.json"
+    source.write_text(content)
+    result = runner.invoke(app, ["pairs", "import", str(source), "--store", str(tmp_path / "store")])
+    assert result.exit_code == 1 and message in result.output
+    assert "Traceback" not in result.output and result.output.count("\n") == 1
+
+
+def test_empty_prompt_set_is_one_message_before_any_flow_runs(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    result = runner.invoke(app, ["evolve", "--profile", "quick", "--store", str(tmp_path / "run"),
+                                 "--set", f"evolve.prompts={{source: file, path: {empty}}}"])
+    assert result.exit_code == 1 and "holds no prompts" in result.output
+    assert "Traceback" not in result.output and result.output.count("\n") == 1
+    assert not (tmp_path / "run" / "evolve").exists()

@@ -39,3 +39,33 @@ def test_pav_server_serves_and_stops_with_all_its_children_on_sigterm(tmp_path):
         assert not alive, f"left running: {[p.pid for p in alive]}"
     finally:
         stop(proc)
+
+
+def test_harness_server_goes_down_with_its_whole_process_tree(tmp_path):
+    from prefect_server import PrefectServer
+
+    server = PrefectServer(tmp_path / "home", tmp_path).start()
+    [parent] = server.children
+    tree = [psutil.Process(parent.pid), *psutil.Process(parent.pid).children(recursive=True)]
+    server.stop()
+    alive = [p for p in tree if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert not alive, f"left running: {[(p.pid, p.cmdline()) for p in alive]}"
+
+
+def test_stop_reaches_children_that_outlived_their_parent(tmp_path):
+    # What uvicorn did under `prefect server start`: its parent died and init adopted it.
+    from prefect_server import PrefectServer
+
+    harness = PrefectServer(tmp_path / "home", tmp_path)
+    parent = harness.spawn("orphans", ["bash", "-c", "sleep 300 & sleep 300 & wait"])
+    deadline = time.time() + 30
+    while len(psutil.Process(parent.pid).children()) < 2 and time.time() < deadline:
+        time.sleep(0.1)
+    orphans = psutil.Process(parent.pid).children()
+    assert len(orphans) == 2
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait(10)
+    assert all(p.is_running() for p in orphans)  # adopted, still running
+    harness.stop()
+    gone, alive = psutil.wait_procs(orphans, timeout=10)
+    assert not alive, f"left running: {[p.pid for p in alive]}"
