@@ -22,14 +22,15 @@ apply_defaults()
 
 import pandas as pd  # noqa: E402
 
-from data.prompts import load_prompts  # noqa: E402
-from data.store import Store  # noqa: E402
-from models.generators.render import render  # noqa: E402
-from models.operators.propose import originals_as_candidates, propose  # noqa: E402
+from pav.data.prompts import load_prompts  # noqa: E402
+from pav.data.store import Store  # noqa: E402
+from pav.tasks.generate import render  # noqa: E402
+from pav.data.records import originals_as_candidates  # noqa: E402
+from pav.tasks.mutate import propose  # noqa: E402
 from pav.config import load_config  # noqa: E402
-from rewards.scoring import score_videos  # noqa: E402
-from rewards.selection import best_per_prompt, evolution_records  # noqa: E402
-from tasks.mutate import build_operator  # noqa: E402
+from pav.tasks.score import score_videos  # noqa: E402
+from pav.rewards.selection import best_per_prompt, evolution_records  # noqa: E402
+from pav.tasks.mutate import build_operator  # noqa: E402
 
 
 def run(size: int, rounds: int, sets: list[str]) -> list[dict]:

@@ -24,7 +24,7 @@ apply_defaults()
 
 from prefect.client.orchestration import get_client  # noqa: E402
 
-from flows.pipeline import pipeline  # noqa: E402
+from pav.flows.pipeline import pipeline  # noqa: E402
 from pav.config import load_config  # noqa: E402
 from pav.runs import stage_name, task_runs_since  # noqa: E402
 

@@ -20,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
-from models.enhancer import Enhancer  # noqa: E402
-from models.llm import SMOLLM2, resolve_base_model  # noqa: E402
-from models.training import DPOSettings, SFTSettings, train_dpo, train_sft  # noqa: E402
+from pav.models.enhancer import Enhancer  # noqa: E402
+from pav.models.llm import SMOLLM2, resolve_base_model  # noqa: E402
+from pav.models.training import DPOSettings, SFTSettings, train_dpo, train_sft  # noqa: E402
 
 VBENCH = Path(__file__).resolve().parents[1] / "data" / "vbench"
 

@@ -18,9 +18,9 @@ import pandas as pd
 ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
-from models.generators.sim import SimScenic, SimSteady  # noqa: E402
-from rewards import SUITES, load_reward  # noqa: E402
-from rewards.aggregate import AggregationConfig, overall, passes  # noqa: E402
+from pav.models.generators.sim import SimScenic, SimSteady  # noqa: E402
+from pav.rewards import SUITES, load_reward  # noqa: E402
+from pav.rewards.aggregate import AggregationConfig, overall, passes  # noqa: E402
 
 TAILORED = {  # the kind of rewrite each profile prefers (see models/generators/sim.py)
     "sim-steady": ", slow pan right, tracking shot, golden hour lighting, soft light",

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from data.prompts import clean_prompts, prompt_id
-from data.store import ArtifactRef, Store, content_key
+from pav.data.prompts import clean_prompts, prompt_id
+from pav.data.store import ArtifactRef, Store, content_key
 
 PAIRS_STAGE = "dataset/pairs"
 EVOLVED_STAGE = "dataset/evolved"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from data.prompts import prompt_id
-from data.schemas import DIMENSIONS
-from data.store import ArtifactRef, Store, content_key
+from pav.data.prompts import prompt_id
+from pav.data.schemas import DIMENSIONS
+from pav.data.store import ArtifactRef, Store, content_key
 
 
 def _split(url: str) -> tuple[str, str]:

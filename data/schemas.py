@@ -100,7 +100,7 @@ SCHEMAS: dict[str, tuple[int, pa.Schema]] = {
         ("round", pa.int32()),
     ])),
     # Evaluation rows: one per (method, prompt, seed).
-    "evaluations": (1, pa.schema([
+    "evaluations": (2, pa.schema([
         ("method", pa.string()),
         ("prompt_id", pa.string()),
         ("original", pa.string()),
@@ -110,6 +110,7 @@ SCHEMAS: dict[str, tuple[int, pa.Schema]] = {
         *_score_fields,
         ("overall", pa.float64()),
         ("error", pa.string()),
+        ("evaluated_at", pa.timestamp("us", tz="UTC")),  # when the evaluation was collected: newest wins
     ])),
 }
 

@@ -1,5 +1,6 @@
-"""Shared vocabulary of the simulated world: words -> colours, shapes, scene palettes, motion, camera,
-lighting and styles, plus the prompt parser.
+"""Reference data of the simulated world: words -> colours, shapes, scene palettes, motion, camera,
+lighting and styles, plus the prompt parser. It lives in data/ because both sides read it: the
+simulated generators (models/) and the weight-free judges built for that world (rewards/).
 
 The renderer (models/generators/sim.py) draws what a prompt names with it; the weight-free rewards
 (rewards/cv_*.py) read the ORIGINAL prompt with it, the way a real CLIP "knows" words. Nothing here
@@ -241,10 +242,6 @@ class Parsed:
     contradictions: int = 0
     vertical: bool = False  # subjects stacked ("on the top of") instead of side by side
     reversed_order: bool = False  # "A on the right of B": B is drawn left
-
-    @property
-    def blob_count(self) -> int:
-        return sum(c for _, _, c in self.subjects)
 
 
 def _singular(word: str) -> str | None:

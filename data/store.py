@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel
 
-from data.schemas import SCHEMAS, schema_tag
+from pav.data.schemas import SCHEMAS, schema_tag
 
 
 class ArtifactError(ValueError):
@@ -161,11 +161,6 @@ class Store:
         """Tables of a stage are grouped by kind: <stage>/<kind>/<name>.parquet."""
         return f"{stage.strip('/')}/{kind}/{name}.parquet"
 
-    def find_table(self, kind: str, stage: str, name: str) -> ArtifactRef | None:
-        """The finished artifact of these inputs, if there is one."""
-        path = self.table_path(kind, stage, name)
-        return ArtifactRef(root=self.root, path=path, kind=kind) if self.exists(path) else None
-
     def write_table(self, kind: str, stage: str, name: str, df: pd.DataFrame) -> ArtifactRef:
         """Validate against the kind's schema and write atomically."""
         path = self.table_path(kind, stage, name)
@@ -195,6 +190,25 @@ class Store:
         if not frames:
             return empty_frame(kind)
         return pd.concat(frames, ignore_index=True)
+
+
+class ItemCache:
+    """Finished per-item results (one JSON record each, e.g. a video or its scores) under a prefix.
+
+    Only successes are put here: a failed item is reported by its stage and tried again next time.
+    """
+
+    def __init__(self, store: Store, prefix: str):
+        self.store, self.prefix = store, prefix.strip("/")
+
+    def _path(self, key: str) -> str:
+        return f"{self.prefix}/{key}.json"
+
+    def get_many(self, keys: list[str]) -> dict[str, dict]:
+        return {k: self.store.read_json(self._path(k)) for k in dict.fromkeys(keys) if self.store.exists(self._path(k))}
+
+    def put(self, key: str, record: dict) -> None:
+        self.store.write_json(self._path(key), record)
 
 
 def _protocols(fs) -> tuple[str, ...]:

@@ -26,7 +26,3 @@ DEPLOYMENTS: dict[str, DeploymentSpec] = {  # "flow-name/deployment-name" -> spe
     "nightly-evolve/nightly": DeploymentSpec("flows/nightly.py:nightly_evolve", "cpu", NIGHTLY_CRON),
 }
 
-
-def stage_deployment(flow_name: str) -> str:
-    """The gpu deployment that runs a stage flow."""
-    return f"{flow_name}/gpu"

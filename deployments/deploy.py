@@ -12,7 +12,7 @@ from prefect.exceptions import ObjectNotFound
 from prefect.states import Scheduled
 from prefect.workers.process import ProcessWorker
 
-from deployments import DEPLOYMENTS, POOLS
+from pav.deployments import DEPLOYMENTS, POOLS
 from pav.config import RunConfig
 from pav.environment import PROJECT_DIR
 

@@ -8,8 +8,14 @@ from prefect import Flow
 from prefect.deployments import run_deployment
 from pydantic_core import to_jsonable_python
 
-from deployments import stage_deployment
 from pav.config import RunConfig
+
+GPU_DEPLOYMENT = "gpu"  # every stage flow is deployed under this name on the gpu pool (pav.deployments)
+
+
+def stage_deployment(flow_name: str) -> str:
+    """The gpu deployment that runs a stage flow."""
+    return f"{flow_name}/{GPU_DEPLOYMENT}"
 
 
 def run_stage(stage_flow: Flow, config: RunConfig, **inputs: Any) -> Any:

@@ -2,13 +2,13 @@
 
 from prefect import flow
 
-from data.store import ArtifactRef
 from pav.config import RunConfig
-from tasks import on_store
-from tasks.evaluate import check_held_out_task, collect_stage, report_stage, rewrite_stage
-from tasks.generate import generate_shard
-from tasks.prompts import load_prompt_set
-from tasks.score import score_shard
+from pav.data.store import ArtifactRef
+from pav.tasks import on_store
+from pav.tasks.evaluate import check_held_out_task, collect_stage, method_inputs, report_stage, rewrite_stage
+from pav.tasks.generate import generate_shard
+from pav.tasks.prompts import load_prompt_set
+from pav.tasks.score import score_shard
 
 
 @flow(name="evaluate")
@@ -23,10 +23,12 @@ def evaluate(config: RunConfig, enhancers: dict[str, ArtifactRef] | None = None,
     methods = {"original": None, **{b: None for b in config.evaluate.baselines}, **(enhancers or {})}
     runs = []
     for method, model in methods.items():
-        candidates = rewrite(prompts, method, config, model, stage)
+        candidates = rewrite(prompts, method, model, stage, **method_inputs(method, model, config))
         for seed in config.evaluate.seeds:
             videos = generate(candidates, config.generator, seed, stage)
             runs.append({"method": method, "candidates": candidates, "videos": videos,
                          "scores": score(videos, candidates, config.rewards, stage)})
-    evaluations = collect(runs, config, stage)
-    return {"evaluations": evaluations, "report": report_stage(evaluations, config, evolution_rounds, stage)}
+    evaluations = collect(runs, config.rewards.aggregation, stage)
+    report = report_stage(evaluations, config.rewards.aggregation, config.evaluate.bootstrap, config.generator.name,
+                          evolution_rounds, stage)
+    return {"evaluations": evaluations, "report": report}

@@ -8,13 +8,13 @@ failed or killed run resumes at the first unfinished shard.
 from prefect import flow
 
 from pav.config import RunConfig
-from tasks import on_store
-from tasks.generate import generate_shard
-from tasks.mutate import mutate_shard
-from tasks.pairs import collect_pairs
-from tasks.prompts import load_prompt_set, shard_prompts
-from tasks.score import score_shard
-from tasks.select import report_round, select_shard
+from pav.tasks import on_store
+from pav.tasks.generate import generate_shard
+from pav.tasks.mutate import mutate_shard
+from pav.tasks.pairs import collect_pairs
+from pav.tasks.prompts import load_prompt_set, shard_prompts
+from pav.tasks.score import score_shard
+from pav.tasks.select import report_round, select_shard
 
 
 @flow(name="evolve")

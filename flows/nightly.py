@@ -2,12 +2,12 @@
 
 from prefect import flow, get_run_logger
 
-from data.dataset import dataset_summary
-from data.store import Store
-from deployments.dispatch import run_stage
-from flows.evolve import evolve
+from pav.data.dataset import dataset_summary
+from pav.data.store import Store
+from pav.flows.dispatch import run_stage
+from pav.flows.evolve import evolve
 from pav.config import RunConfig
-from tasks.dataset import append_to_dataset, inbox_prompts
+from pav.tasks.dataset import append_to_dataset, inbox_prompts
 
 
 @flow(name="nightly-evolve")

@@ -2,10 +2,10 @@
 
 from prefect import flow
 
-from deployments.dispatch import run_stage
-from flows.evaluate import evaluate
-from flows.evolve import evolve
-from flows.train import train
+from pav.flows.dispatch import run_stage
+from pav.flows.evaluate import evaluate
+from pav.flows.evolve import evolve
+from pav.flows.train import train
 from pav.config import RunConfig
 
 

@@ -2,13 +2,13 @@
 
 from prefect import flow
 
-from data.store import ArtifactRef
+from pav.data.store import ArtifactRef
 from pav.config import RunConfig
-from tasks import on_store
-from tasks.generate import generate_shard
-from tasks.prompts import load_prompt_set
-from tasks.score import score_shard
-from tasks.train import dpo_stage, sample_stage, sft_stage, triplets_stage
+from pav.tasks import on_store
+from pav.tasks.generate import generate_shard
+from pav.tasks.prompts import load_prompt_set
+from pav.tasks.score import score_shard
+from pav.tasks.train import dpo_stage, sample_stage, sft_stage, triplets_stage
 
 
 @flow(name="train")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from models.llm import generate_chat, load_chat_model
+from pav.models.llm import generate_chat, load_chat_model
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from peft import LoraConfig
 from pydantic import BaseModel
 from trl import DPOConfig, DPOTrainer, SFTConfig, SFTTrainer
 
-from models.enhancer import chat_messages
-from models.llm import load_chat_model
-from models.training_settings import DPOSettings, LoraSettings, SFTSettings
+from pav.models.enhancer import chat_messages
+from pav.models.llm import load_chat_model
+from pav.models.training_settings import DPOSettings, LoraSettings, SFTSettings
 
 log = logging.getLogger(__name__)
 

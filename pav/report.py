@@ -1,4 +1,7 @@
-"""The evaluation report: the paper's table, win rates and plots as Markdown plus one self-contained HTML file."""
+"""The evaluation report: the paper's table, win rates and plots as Markdown plus one self-contained HTML file.
+
+Presentation only: it renders the statistics it is given (rewards.evaluation computes them once).
+"""
 
 from __future__ import annotations
 
@@ -13,11 +16,11 @@ from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from data.schemas import DIMENSION_NAMES, DIMENSIONS, IMAGE_DIMENSIONS, VIDEO_DIMENSIONS
-from data.store import Store
-from rewards import sample_frames
-from rewards.aggregate import AggregationConfig
-from rewards.evaluation import method_table, normalised_table, stage_progress, win_rates
+from pav.data.schemas import DIMENSION_NAMES, DIMENSIONS, IMAGE_DIMENSIONS, VIDEO_DIMENSIONS
+from pav.data.store import Store
+from pav.rewards import sample_frames
+from pav.rewards.aggregate import AggregationConfig
+from pav.rewards.evaluation import EvaluationTables
 
 LABELS = {"vq": "VQ", "tc": "TC", "dd": "DD", "tva": "TVA", "fc": "FC", "aesthetic": "Aesthetic",
           "preference": "Preference", "average": "Average", "overall": "Overall"}
@@ -56,7 +59,7 @@ def terminal_rows(table: pd.DataFrame) -> list[dict]:
             for _, r in table.iterrows()]
 
 
-def write_report(store: Store, stage: str, evals: pd.DataFrame, aggregation: AggregationConfig, *, title: str,
+def write_report(store: Store, stage: str, tables: EvaluationTables, aggregation: AggregationConfig, *, title: str,
                  evolution_rounds: list[dict] | None = None,
                  frames: dict[str, list[tuple[str, np.ndarray | None]]] | None = None,
                  cross_model: pd.DataFrame | None = None, n_boot: int = 1000) -> dict[str, str]:
@@ -70,12 +73,10 @@ def write_report(store: Store, stage: str, evals: pd.DataFrame, aggregation: Agg
             if clip is not None and (clip.dtype != np.uint8 or clip.ndim != 4 or clip.shape[-1] != 3):
                 raise ValueError(f"frames of {method!r} for {prompt[:40]!r} must be uint8 (T, H, W, 3), "
                                  f"got {clip.dtype} {clip.shape}")
-    table = method_table(evals, aggregation, n_boot=n_boot)
-    wins = win_rates(evals, ["original"])
-    progress = stage_progress(evals)
-    sections = [("Per-method scores", _method_rows(table), _table_caption(aggregation, n_boot), None),
+    wins, progress = tables.wins, tables.progress
+    sections = [("Per-method scores", _method_rows(tables.methods), _table_caption(aggregation, n_boot), None),
                 ("Dimensions on one scale", None, _dimension_caption(aggregation),
-                 ("dimensions", _dimension_plot(normalised_table(evals, aggregation, n_boot=n_boot))))]
+                 ("dimensions", _dimension_plot(tables.normalised)))]
     if len(wins):
         sections.append(("Win rates against the original prompts", _win_rows(wins), _WIN_CAPTION,
                          ("win_rates", _win_plot(wins))))

@@ -12,7 +12,8 @@ from typing import Any, Protocol, Sequence
 
 import numpy as np
 
-from models import load_class
+from pav.data.registry import load_class
+from pav.data.schemas import DIMENSIONS
 
 VIDEO_FRAMES = 16  # frames sampled for the video-level dimensions (as the paper / VideoScore)
 IMAGE_FRAMES = 4  # frames sampled for the image-level dimensions (aesthetic, preference)
@@ -27,18 +28,19 @@ class Reward(Protocol):
 
 
 REWARDS: dict[str, str] = {
-    "cv-quality": "rewards.cv_quality:CvQuality",
-    "cv-alignment": "rewards.cv_alignment:CvAlignment",
-    "cv-aesthetic": "rewards.cv_aesthetic:CvAesthetic",
-    "videoscore": "rewards.videoscore:VideoScore",
-    "laion-aesthetic": "rewards.laion_aesthetic:LaionAesthetic",
-    "mps": "rewards.mps:Mps",
-    "clip-score": "rewards.clip_score:ClipScore",
+    "cv-quality": "pav.rewards.cv_quality:CvQuality",
+    "cv-alignment": "pav.rewards.cv_alignment:CvAlignment",
+    "cv-aesthetic": "pav.rewards.cv_aesthetic:CvAesthetic",
+    "videoscore": "pav.rewards.videoscore:VideoScore",
+    "laion-aesthetic": "pav.rewards.laion_aesthetic:LaionAesthetic",
+    "mps": "pav.rewards.mps:Mps",
 }
 
 # Named reward suites; each covers every dimension exactly once.
 SUITES: dict[str, list[str]] = {
-    "cv": ["cv-quality", "cv-alignment", "cv-aesthetic"],  # weight-free, the embedded default
+    # Weight-free, the embedded default: a judge built for the simulated world (it reads that world's
+    # vocabulary in pav.data.sim_vocab, as a CLIP knows words); not a judge of real videos.
+    "cv": ["cv-quality", "cv-alignment", "cv-aesthetic"],
     "gpu": ["videoscore", "laion-aesthetic", "mps"],  # the paper's reward models
 }
 
@@ -50,6 +52,17 @@ def load_reward(name: str, options: dict[str, Any] | None = None) -> Reward:
     if key not in _loaded:
         _loaded[key] = load_class(REWARDS, name, "reward")(**(options or {}))
     return _loaded[key]
+
+
+def suite_rewards(suite: str, options: dict[str, dict[str, Any]] | None = None) -> list[Reward]:
+    """The suite's rewards; together they must provide each dimension exactly once."""
+    if suite not in SUITES:
+        raise ValueError(f"unknown reward suite {suite!r}; valid: {', '.join(sorted(SUITES))}")
+    rewards = [load_reward(name, (options or {}).get(name)) for name in SUITES[suite]]
+    provided = [d for r in rewards for d in r.dimensions]
+    if sorted(provided) != sorted(DIMENSIONS):
+        raise ValueError(f"suite {suite!r} provides {provided}, expected each of {list(DIMENSIONS)} once")
+    return rewards
 
 
 def batches(videos: Sequence[np.ndarray], prompts: Sequence[str], size: int):

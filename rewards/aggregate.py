@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from data.schemas import DIMENSIONS, IMAGE_DIMENSIONS
+from pav.data.schemas import DIMENSIONS, IMAGE_DIMENSIONS
 
 
 class AggregationConfig(BaseModel):

@@ -7,11 +7,11 @@ from typing import Sequence
 
 import numpy as np
 
-from models.generators.sim_vocab import parse
-from rewards import IMAGE_FRAMES, sample_frames
-from rewards.cv_alignment import subject_checks
-from rewards.cv_common import check_video, foreground, to_gray
-from rewards.cv_quality import noise_sigma, sharpness
+from pav.data.sim_vocab import parse
+from pav.rewards import IMAGE_FRAMES, sample_frames
+from pav.rewards.cv_alignment import subject_checks
+from pav.rewards.cv_common import check_video, foreground, to_gray
+from pav.rewards.cv_quality import noise_sigma, sharpness
 
 
 def colourfulness(frames: np.ndarray) -> float:

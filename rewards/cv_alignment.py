@@ -11,9 +11,9 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from models.generators.sim_vocab import CAMERA, SCENE_FAMILIES, STYLES, Parsed, parse
-from rewards import VIDEO_FRAMES, sample_frames
-from rewards.cv_common import band, check_video, colour_mask, flows, foreground, hsv_frames, to_gray
+from pav.data.sim_vocab import CAMERA, SCENE_FAMILIES, STYLES, Parsed, parse
+from pav.rewards import VIDEO_FRAMES, sample_frames
+from pav.rewards.cv_common import band, check_video, colour_mask, flows, foreground, hsv_frames, to_gray
 
 # Expected bounding-box aspect (width / height) of each sprite class.
 ASPECT = {"animal": 1.3, "person": 0.5, "vehicle": 1.7, "round": 1.0, "tall": 0.4, "wide": 1.9}

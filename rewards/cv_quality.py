@@ -7,8 +7,8 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from rewards import VIDEO_FRAMES, sample_frames
-from rewards.cv_common import band, check_video, flows, foreground, to_gray, warp_back
+from pav.rewards import VIDEO_FRAMES, sample_frames
+from pav.rewards.cv_common import band, check_video, flows, foreground, to_gray, warp_back
 
 _LAPLACE = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
 

@@ -7,17 +7,34 @@ Intervals are percentile bootstraps over prompts: one resample of prompt ids is 
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from data.schemas import DIMENSIONS
-from rewards.aggregate import AggregationConfig, normalised
+from pav.data.schemas import DIMENSIONS
+from pav.rewards.aggregate import AggregationConfig, normalised
 
 STAGES = ("original", "sft", "dpo-1", "dpo-2")
 BASELINES = ("gpt4-upsampler", "wan-extender", "base-llm", "openai")  # methods that are not trained enhancers
 TIE = 1e-9  # |overall difference| below this is a tie
 _KEY = ["prompt_id", "seed"]
+
+
+@dataclass
+class EvaluationTables:
+    """Every statistic the report and the terminal show, computed once per evaluation."""
+
+    methods: pd.DataFrame  # method_table
+    normalised: pd.DataFrame  # normalised_table
+    wins: pd.DataFrame  # win_rates against the original prompts
+    progress: pd.DataFrame  # stage_progress
+
+
+def evaluation_tables(evals: pd.DataFrame, aggregation: AggregationConfig, n_boot: int = 1000) -> EvaluationTables:
+    return EvaluationTables(methods=method_table(evals, aggregation, n_boot=n_boot),
+                            normalised=normalised_table(evals, aggregation, n_boot=n_boot),
+                            wins=win_rates(evals, ["original"]), progress=stage_progress(evals))
 
 
 def method_table(evals: pd.DataFrame, aggregation: AggregationConfig, n_boot: int = 1000,

@@ -9,8 +9,8 @@ import torch
 from torch import nn
 from transformers import AutoImageProcessor, CLIPModel
 
-from rewards import IMAGE_FRAMES, batches, sample_frames
-from rewards.weights import dtype_from, load_into, load_weights
+from pav.rewards import IMAGE_FRAMES, batches, sample_frames
+from pav.rewards.weights import dtype_from, load_into, load_weights
 
 HEAD_SOURCE = "https://github.com/LAION-AI/aesthetic-predictor (sa_0_4_vit_l_14_linear.pth)"
 

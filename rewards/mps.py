@@ -14,8 +14,8 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import AutoImageProcessor, AutoTokenizer, CLIPConfig, CLIPModel
 
-from rewards import IMAGE_FRAMES, batches, sample_frames
-from rewards.weights import dtype_from, load_into, load_weights
+from pav.rewards import IMAGE_FRAMES, batches, sample_frames
+from pav.rewards.weights import dtype_from, load_into, load_weights
 
 CHECKPOINT_SOURCE = "https://github.com/Kwai-Kolors/MPS (MPS_overall_checkpoint.pth, converted to safetensors)"
 # The "overall" preference condition of the release.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from data.schemas import DIMENSIONS
-from rewards.aggregate import AggregationConfig, overall, passes
+from pav.data.schemas import DIMENSIONS
+from pav.rewards.aggregate import AggregationConfig, overall, passes
 
 
 def evolution_records(candidates: pd.DataFrame, videos: pd.DataFrame, scores: pd.DataFrame,

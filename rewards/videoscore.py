@@ -15,9 +15,9 @@ from torch import nn
 from transformers import AutoProcessor, Idefics2Config, Idefics2Model
 from transformers.models.idefics2.modeling_idefics2 import Idefics2PreTrainedModel
 
-from data.schemas import VIDEO_DIMENSIONS
-from rewards import VIDEO_FRAMES, batches, sample_frames
-from rewards.weights import dtype_from
+from pav.data.schemas import VIDEO_DIMENSIONS
+from pav.rewards import VIDEO_FRAMES, batches, sample_frames
+from pav.rewards.weights import dtype_from
 
 # The regression query of the release (VideoScore benchmark/utils_tools.py), byte for byte: the head was
 # trained on it. The original prompt goes into {text_prompt}; one "<image> " per frame is appended.

@@ -19,7 +19,7 @@ from prefect.filesystems import RemoteFileSystem
 from prefect.logging import get_run_logger
 from prefect.utilities.hashing import hash_objects
 
-from data.store import ArtifactRef, Store, content_key
+from pav.data.store import ArtifactRef, Store, content_key
 
 
 def _refs(value: Any) -> list[ArtifactRef]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 
-from data.dataset import append_night, dataset_summary, new_prompts, read_inbox
-from data.store import ArtifactRef, Store, content_key
-from tasks import stage_logger
+from pav.data.dataset import append_night, dataset_summary, new_prompts, read_inbox
+from pav.data.store import ArtifactRef, Store, content_key
+from pav.tasks import stage_logger
 
 
 @task

@@ -1,11 +1,62 @@
 """Paper stage: render each candidate prompt with the target video model."""
 
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from typing import Any
+
+import pandas as pd
 from prefect import task
 
-from data.store import ArtifactRef, Store, content_key
-from models.generators.render import render
 from pav.config import GeneratorConfig
-from tasks import STAGE_OPTIONS, stage_logger
+from pav.data.records import video_path
+from pav.data.schemas import SCHEMAS
+from pav.data.store import ArtifactRef, ItemCache, Store, content_key
+from pav.data.video import encode_mp4
+from pav.models.generators import load_generator
+from pav.tasks import STAGE_OPTIONS, stage_logger
+
+
+def video_id(generator: str, settings: dict[str, Any], prompt: str, seed: int) -> str:
+    return content_key("video", generator, settings, prompt, int(seed))
+
+
+def render(store: Store, generator_name: str, options: dict[str, Any], prompts: list[str],
+           seeds: list[int], batch_size: int = 16) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Videos records for (prompt, seed) pairs, in order, and counts of rendered and reused videos.
+
+    Finished videos (from any earlier round, run or worker on this store) are reused; failures are
+    recorded per video and not cached, so a later run tries them again.
+    """
+    generator = load_generator(generator_name, options)
+    settings = generator.settings()
+    ids = [video_id(generator_name, settings, p, s) for p, s in zip(prompts, seeds)]
+    finished = ItemCache(store, "cache/videos")
+    rows = finished.get_many(ids)
+    reused = len(rows)
+    todo = list({vid: (vid, p, s) for vid, p, s in zip(ids, prompts, seeds) if vid not in rows}.values())
+    for start in range(0, len(todo), batch_size):
+        batch = todo[start:start + batch_size]
+        began = time.perf_counter()
+        videos = generator.generate([p for _, p, _ in batch], [s for _, _, s in batch])
+        each = (time.perf_counter() - began) / len(batch)
+        for (vid, prompt, seed), video in zip(batch, videos):
+            row = {"video_id": vid, "prompt": prompt, "seed": int(seed), "generator": generator_name,
+                   "generator_config": json.dumps(settings, sort_keys=True), "path": None,
+                   "content_hash": None, "width": None, "height": None, "frames": None,
+                   "fps": float(video.fps), "seconds": each, "error": video.error}
+            if video.error is None:
+                mp4 = encode_mp4(video.frames, video.fps)
+                row["path"] = video_path(vid)
+                store.write_bytes(row["path"], mp4)
+                t, h, w = video.frames.shape[:3]
+                row.update(content_hash=hashlib.sha256(mp4).hexdigest(), width=w, height=h, frames=t)
+                finished.put(vid, row)  # after the mp4: a record means it's there
+            rows[vid] = row
+    frame = pd.DataFrame([rows[vid] for vid in ids], columns=SCHEMAS["videos"][1].names)
+    return frame, {"rendered": len(todo), "reused": reused}
 
 
 def generate(candidates: ArtifactRef, generator: GeneratorConfig, seed: int, stage: str) -> ArtifactRef:

@@ -1,14 +1,18 @@
 """Paper stage: the operator writes refined variants from each prompt's scored history."""
 
+from __future__ import annotations
+
 import pandas as pd
 from prefect import task
 
-from data.store import ArtifactRef, Store, content_key
-from models import load_class
-from models.operators import OPERATORS, Operator
-from models.operators.propose import propose
 from pav.config import OperatorConfig
-from tasks import STAGE_OPTIONS, stage_logger
+from pav.data.records import candidate_id, candidates_frame
+from pav.data.registry import load_class
+from pav.data.schemas import DIMENSIONS
+from pav.data.store import ArtifactRef, Store, content_key
+from pav.models.operators import OPERATORS, MutationRequest, Operator, ScoredPrompt
+from pav.rewards.selection import top_history
+from pav.tasks import STAGE_OPTIONS, stage_logger
 
 
 def build_operator(config: OperatorConfig) -> Operator:
@@ -19,6 +23,43 @@ def build_operator(config: OperatorConfig) -> Operator:
 
         return cls(**config.options, api_key=Secret.load(config.api_key_secret).get())
     return cls(**config.options)
+
+
+def propose(operator: Operator, log: pd.DataFrame, top_n: int, n: int, round_: int,
+            seed: int) -> tuple[pd.DataFrame, dict]:
+    """Candidates of `round_` from the scored log of earlier rounds, and the step's statistics.
+
+    Variants already tried for the same source prompt are dropped (never rendered twice); a prompt
+    whose operator call failed gets no candidates and keeps its best so far.
+    """
+    histories = top_history(log, top_n)
+    seen = log.groupby("prompt_id")["prompt"].agg(set).to_dict()
+    prompt_ids = list(histories)
+    requests = [
+        MutationRequest(
+            original=group["original"].iloc[0],
+            history=[ScoredPrompt(r["prompt"], {d: float(r[d]) for d in DIMENSIONS}, float(r["overall"]))
+                     for _, r in group.iterrows()],
+            n=n, seed=int(content_key(seed, round_, pid, length=8), 16))
+        for pid, group in histories.items()]
+    results = operator.mutate(requests) if requests else []
+    rows, failures, warnings = [], [], []
+    for pid, request, result in zip(prompt_ids, requests, results):
+        parent = candidate_id(pid, request.history[0].prompt)
+        if result.error:
+            failures.append({"prompt_id": pid, "error": result.error})
+        warnings.extend(result.warnings)
+        for text in dict.fromkeys(v.strip() for v in result.variants):
+            if text and text not in seen[pid]:
+                rows.append((pid, request.original, text, parent))
+    pids, originals, texts, parents = zip(*rows) if rows else ((), (), (), ())
+    stats = {
+        "round": round_, "requests": len(requests), "candidates": len(rows), "failures": failures,
+        "warnings": warnings,
+        **{k: sum(getattr(r, k) for r in results)
+           for k in ("calls", "cached", "prompt_tokens", "completion_tokens", "cost_usd")},
+    }
+    return candidates_frame(pids, originals, texts, round_, operator.name, parents), stats
 
 
 def mutate(logs: list[ArtifactRef], operator: OperatorConfig, top_n: int, variants: int, round_: int,

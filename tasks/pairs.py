@@ -4,9 +4,9 @@ import pandas as pd
 from prefect import task
 from prefect.artifacts import create_table_artifact
 
-from data.store import ArtifactRef, Store, content_key
-from rewards.selection import sft_pairs
-from tasks import STAGE_OPTIONS
+from pav.data.store import ArtifactRef, Store, content_key
+from pav.rewards.selection import sft_pairs
+from pav.tasks import STAGE_OPTIONS
 
 
 def collect(logs: list[ArtifactRef], stage: str) -> dict[str, ArtifactRef]:

@@ -2,9 +2,9 @@
 
 from prefect import task
 
-from data.prompts import PromptSet, load_prompts
-from data.store import ArtifactRef, Store, content_key
-from models.operators.propose import originals_as_candidates
+from pav.data.prompts import PromptSet, load_prompts
+from pav.data.store import ArtifactRef, Store, content_key
+from pav.data.records import originals_as_candidates
 
 
 @task

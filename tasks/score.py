@@ -1,11 +1,62 @@
 """Paper stage: score each video on the seven dimensions against its ORIGINAL prompt."""
 
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
 from prefect import task
 
-from data.store import ArtifactRef, Store, content_key
 from pav.config import RewardConfig
-from rewards.scoring import score_videos
-from tasks import STAGE_OPTIONS, stage_logger
+from pav.data.schemas import DIMENSIONS, SCHEMAS
+from pav.data.store import ArtifactRef, ItemCache, Store, content_key
+from pav.data.video import VideoDecodeError, decode_mp4
+from pav.rewards import suite_rewards
+from pav.tasks import STAGE_OPTIONS, stage_logger
+
+
+def score_videos(store: Store, videos: pd.DataFrame, originals: list[str], suite: str,
+                 options: dict[str, dict[str, Any]] | None = None) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Scores records, one per video row (in order), and counts of scored and reused videos.
+
+    A video that failed to render or decode gets NaN scores and its error, never a crashed batch;
+    only complete scores are cached.
+    """
+    keys = [content_key("score", v, o, suite, options or {}) for v, o in zip(videos["video_id"], originals)]
+    finished = ItemCache(store, "cache/scores")
+    rows = finished.get_many(keys)
+    reused = len(rows)
+    first: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        if key not in rows:
+            first.setdefault(key, i)
+    frames, ok = [], []
+    for key, i in first.items():
+        video = videos.iloc[i]
+        base = {"video_id": video["video_id"], "original": originals[i], "suite": suite,
+                **{d: math.nan for d in DIMENSIONS}, "error": video["error"]}
+        rows[key] = base
+        if video["error"] is not None and not pd.isna(video["error"]):
+            continue
+        try:
+            clip, _ = decode_mp4(store.read_bytes(video["path"]))
+        except VideoDecodeError as e:
+            base["error"] = f"{video['path']}: {e}"
+            continue
+        frames.append(clip)
+        ok.append((key, i))
+    if ok:
+        prompts = [originals[i] for _, i in ok]
+        for reward in suite_rewards(suite, options):
+            for (key, _), scores in zip(ok, reward.score(frames, prompts)):
+                rows[key].update({d: float(scores[d]) for d in reward.dimensions})
+        for key, _ in ok:
+            if all(np.isfinite(rows[key][d]) for d in DIMENSIONS):
+                finished.put(key, rows[key])
+    frame = pd.DataFrame([rows[k] for k in keys], columns=SCHEMAS["scores"][1].names)
+    return frame, {"scored": len(ok), "reused": reused}
 
 
 def score(videos: ArtifactRef, candidates: ArtifactRef, rewards: RewardConfig, stage: str) -> ArtifactRef:

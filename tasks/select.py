@@ -4,10 +4,10 @@ import pandas as pd
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from data.store import ArtifactRef, Store, content_key
-from rewards.aggregate import AggregationConfig
-from rewards.selection import best_per_prompt, evolution_records, sft_pairs
-from tasks import STAGE_OPTIONS
+from pav.data.store import ArtifactRef, Store, content_key
+from pav.rewards.aggregate import AggregationConfig
+from pav.rewards.selection import best_per_prompt, evolution_records, sft_pairs
+from pav.tasks import STAGE_OPTIONS
 
 
 def select(candidates: ArtifactRef, videos: ArtifactRef, scores: ArtifactRef,

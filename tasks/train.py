@@ -9,17 +9,17 @@ import pandas as pd
 from prefect import task
 from prefect.artifacts import create_table_artifact
 
-from data.schemas import DIMENSIONS, SCHEMAS
-from data.store import ArtifactRef, Store, content_key
-from models.enhancer import Enhancer
-from models.llm import resolve_base_model
-from models.operators.propose import candidate_id
-from models.training import train_dpo, train_sft
-from models.training_settings import DPOSettings, SFTSettings
+from pav.data.records import candidates_frame, check_disjoint
+from pav.data.schemas import DIMENSIONS
+from pav.data.store import ArtifactRef, Store, content_key
+from pav.models.enhancer import Enhancer
+from pav.models.llm import resolve_base_model
+from pav.models.training import train_dpo, train_sft
+from pav.models.training_settings import DPOSettings, SFTSettings
 from pav.config import SamplingConfig
-from rewards.aggregate import AggregationConfig
-from rewards.selection import dpo_triplets
-from tasks import STAGE_OPTIONS, stage_logger
+from pav.rewards.aggregate import AggregationConfig
+from pav.rewards.selection import dpo_triplets
+from pav.tasks import STAGE_OPTIONS, stage_logger
 
 
 def _train_into_store(store: Store, path: str, train_fn) -> dict[str, ArtifactRef]:
@@ -46,16 +46,14 @@ def sample(model: ArtifactRef, prompts: ArtifactRef, held_apart: list[ArtifactRe
     """Each prompt's `candidates` enhancements by the current policy, as candidates records."""
     store = Store(model.root)
     frame = prompts.read()
-    overlap = set(frame["prompt_id"]) & {pid for ref in held_apart for pid in ref.read()["prompt_id"]}
-    if overlap:
-        raise ValueError(f"{len(overlap)} DPO prompts also appear in the SFT pairs; choose disjoint prompt sets")
+    check_disjoint(frame, [ref.read() for ref in held_apart], "DPO")
     enhancer = Enhancer.from_pretrained(store.local_dir(model.path) / "merged")
     samples = enhancer.enhance(frame["prompt"].tolist(), num_return_sequences=sampling.candidates,
                                temperature=sampling.temperature, max_new_tokens=sampling.max_new_tokens, seed=round_)
-    rows = [{"candidate_id": candidate_id(pid, text), "prompt_id": pid, "original": original, "prompt": text,
-             "parent_id": None, "round": round_, "operator": f"dpo-{round_}"}
-            for pid, original, texts in zip(frame["prompt_id"], frame["prompt"], samples) for text in texts]
-    candidates = pd.DataFrame(rows, columns=SCHEMAS["candidates"][1].names)
+    rows = [(pid, original, text) for pid, original, texts in zip(frame["prompt_id"], frame["prompt"], samples)
+            for text in texts]
+    pids, originals, texts = zip(*rows) if rows else ((), (), ())
+    candidates = candidates_frame(pids, originals, texts, round_, f"dpo-{round_}")
     return store.write_table("candidates", stage, content_key("samples", model, prompts, sampling, round_), candidates)
 
 

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from rewards.aggregate import AggregationConfig, normalised, overall, passes
+from pav.rewards.aggregate import AggregationConfig, normalised, overall, passes
 
 
 def row(**kw):

@@ -14,14 +14,14 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, FlowRunFilter, FlowRunFilterId
 
-from data.store import Store
-from deployments import DEPLOYMENTS, NIGHTLY_CRON
-from models.generators import GENERATORS
-from models.operators import OPERATORS
+from pav.data.store import Store
+from pav.deployments import DEPLOYMENTS, NIGHTLY_CRON
+from pav.models.generators import GENERATORS
+from pav.models.operators import OPERATORS
 from pav.config import load_config
 from pav.environment import PROJECT_DIR
 from prefect_server import stop
-from rewards import SUITES
+from pav.rewards import SUITES
 
 EASY = "{vq: 1, tc: 1, fc: 1, tva: 1, dd: 1, aesthetic: 1, preference: 1}"  # so a few rewrites make pairs
 
@@ -113,7 +113,7 @@ def test_pools_schedule_and_run_form(deployed):
 
 
 def test_prefect_yaml_declares_the_same_deployments(deployed):
-    from deployments.deploy import deploy_all
+    from pav.deployments.deploy import deploy_all
 
     python = deployment_summary()
     assert set(python) == set(DEPLOYMENTS)
@@ -165,8 +165,8 @@ def test_retry_reruns_only_unfinished_stages(deployed, gpu_worker, tmp_path):
 
 
 def test_dispatch_runs_stage_on_its_gpu_deployment(deployed, gpu_worker, tmp_path):
-    from deployments.dispatch import run_stage
-    from flows.evolve import evolve
+    from pav.flows.dispatch import run_stage
+    from pav.flows.evolve import evolve
 
     cfg = tiny_config(tmp_path / "run", "dispatch=deployments")
     result = run_stage(evolve, cfg)
@@ -181,9 +181,9 @@ def test_dispatch_runs_stage_on_its_gpu_deployment(deployed, gpu_worker, tmp_pat
 
 
 def test_nightly_evolves_only_new_prompts(api, tmp_path):
-    from data.dataset import evolved_ids
-    from data.prompts import prompt_id
-    from flows.nightly import nightly_evolve
+    from pav.data.dataset import evolved_ids
+    from pav.data.prompts import prompt_id
+    from pav.flows.nightly import nightly_evolve
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from models.enhancer import Enhancer, chat_messages, is_degenerate
-from models.llm import clean_reply, generate_chat, load_chat_model
+from pav.models.enhancer import Enhancer, chat_messages, is_degenerate
+from pav.models.llm import clean_reply, generate_chat, load_chat_model
 from tiny_models import ENHANCER_STYLE, tiny_chat_model, trained_tiny_enhancer, vbench_prompts
 
 PROMPTS = ["a cat", "In a still frame, a stop sign", "a person is riding a bike along a quiet river road at dusk"]
@@ -88,7 +88,7 @@ def test_degenerate_output_falls_back_to_the_original_with_a_warning(tmp_path, c
     looping = _looping_model(tmp_path)
     raw = generate_chat(looping.model, looping.tokenizer, [chat_messages("a dog")], temperature=0, max_new_tokens=30)
     assert set(raw[0][0].split()) <= {"cat", "the"} and is_degenerate(raw[0][0])
-    with caplog.at_level(logging.WARNING, logger="models.enhancer"):
+    with caplog.at_level(logging.WARNING, logger="pav.models.enhancer"):
         assert looping.enhance(["a dog"], temperature=0, max_new_tokens=30) == ["a dog"]
     assert "degenerate" in caplog.text
 
@@ -97,7 +97,7 @@ def test_empty_output_falls_back_to_the_original(tmp_path, caplog):
     silent = _looping_model(tmp_path)
     with torch.no_grad():
         silent.model.lm_head.weight.zero_()  # all logits equal: greedy picks token 0, a special token
-    with caplog.at_level(logging.WARNING, logger="models.enhancer"):
+    with caplog.at_level(logging.WARNING, logger="pav.models.enhancer"):
         assert silent.enhance(["a dog"], temperature=0, max_new_tokens=5) == ["a dog"]
     assert "degenerate" in caplog.text
 

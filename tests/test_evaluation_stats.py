@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data.schemas import DIMENSIONS, VIDEO_DIMENSIONS
-from rewards.aggregate import AggregationConfig, overall
-from rewards.evaluation import cross_model_matrix, method_table, normalised_table, stage_progress, win_rates
+from pav.data.schemas import DIMENSIONS, VIDEO_DIMENSIONS
+from pav.rewards.aggregate import AggregationConfig, overall
+from pav.rewards.evaluation import cross_model_matrix, method_table, normalised_table, stage_progress, win_rates
 
 CFG = AggregationConfig()
 
@@ -157,7 +157,7 @@ def test_bootstrap_is_vectorised_fast():
 
 
 def test_cross_model_cells_pair_each_enhancer_with_the_originals_of_each_video_model():
-    from rewards.evaluation import cross_model_cells, cross_model_matrix
+    from pav.rewards.evaluation import cross_model_cells, cross_model_matrix
 
     def evals(gains: dict[str, float]) -> pd.DataFrame:
         rows = [{"method": m, "prompt_id": f"p{i}", "seed": 0, "overall": 10.0 + g + i}

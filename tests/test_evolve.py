@@ -7,13 +7,14 @@ import sys
 import time
 from datetime import datetime, timezone
 
+import numpy as np
 import pytest
 
-from data.store import Store
-from flows.evolve import evolve
-from models.operators import MutationResult
-from models.operators.lexical import LexicalOperator
-from models.operators.propose import propose
+from pav.data.store import Store
+from pav.flows.evolve import evolve
+from pav.models.operators import MutationResult
+from pav.models.operators.lexical import LexicalOperator
+from pav.tasks.mutate import propose
 from pav.config import load_config
 from task_runs import task_states_since
 
@@ -122,3 +123,18 @@ def test_killed_run_resumes_without_rerendering_finished_shards(tmp_path):
     assert all(after[p] == t for p, t in before.items()), "a finished video was rendered again"
     assert len(after) > len(before)
     assert set(store.read_tables("evolution", "evolve")["round"]) == {0, 1}
+
+    # An uninterrupted run of the same config ends with the same videos, scores and pairs.
+    fresh = tmp_path / "uninterrupted"
+    done = subprocess.run(argv, env={**env, "PAV_STORE": str(fresh)}, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    resumed_log, fresh_log = (Store(r).read_tables("evolution", "evolve").drop_duplicates("candidate_id")
+                              .sort_values("candidate_id").reset_index(drop=True) for r in (root, fresh))
+    assert resumed_log["candidate_id"].tolist() == fresh_log["candidate_id"].tolist()
+    assert np.allclose(resumed_log["overall"], fresh_log["overall"], atol=1e-9, equal_nan=True)
+    mp4s = [{p: Store(r).read_bytes(p) for p in Store(r).ls("videos")} for r in (root, fresh)]
+    assert mp4s[0] == mp4s[1], "identical frames encoded to different mp4 bytes"
+    resumed_pairs, fresh_pairs = (Store(r).read_tables("pairs", "evolve").sort_values("prompt_id")
+                                  .reset_index(drop=True) for r in (root, fresh))
+    assert len(fresh_pairs) > 0
+    assert resumed_pairs[["prompt_id", "prompt", "completion"]].equals(fresh_pairs[["prompt_id", "prompt", "completion"]])

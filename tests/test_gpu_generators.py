@@ -7,7 +7,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from models.generators import load_generator
+from pav.models.generators import load_generator
 from tiny_vision import save_tiny_cogvideox, save_tiny_wan
 
 PROMPTS = ["a red cat", "a dog running in the city at night", "sea"]
@@ -45,8 +45,9 @@ def test_cogvideox_by_local_path(cogvideox):
     single = load_generator("diffusers", dict(model=cogvideox, num_frames=8, fps=8, batch_size=1, **TINY))
     one_by_one = single.generate(PROMPTS, [1, 2, 1])
     assert all(_diff(a.frames, b.frames) <= 1 for a, b in zip(videos, one_by_one))  # uint8 rounding at most
-    again = batched.generate(PROMPTS[:1], [1])[0]
-    assert _diff(again.frames, videos[0].frames) == 0
+    # Bit-equal only where the code promises it: the same batch and seeds again, in the same process.
+    again = batched.generate(PROMPTS, [1, 2, 1])
+    assert all(_diff(a.frames, b.frames) == 0 for a, b in zip(again, videos))
     other_seed = batched.generate(PROMPTS[:1], [7])[0]
     assert np.abs(other_seed.frames.astype(int) - videos[0].frames.astype(int)).mean() > 1
     other_prompt = videos[2]  # same seed as videos[0], different prompt
@@ -57,7 +58,8 @@ def test_wan_with_explicit_pipeline_class(wan):
     gen = load_generator("diffusers", dict(model=wan, pipeline="WanPipeline", num_frames=9, fps=16, **TINY))
     videos = gen.generate(PROMPTS[:2], [3, 4])
     assert [v.frames.shape for v in videos] == [(9, 16, 16, 3)] * 2 and videos[0].fps == 16
-    assert _diff(gen.generate(PROMPTS[:1], [3])[0].frames, videos[0].frames) == 0
+    assert _diff(gen.generate(PROMPTS[:1], [3])[0].frames, videos[0].frames) <= 1  # another batch: rounding at most
+    assert all(_diff(a.frames, b.frames) == 0 for a, b in zip(gen.generate(PROMPTS[:2], [3, 4]), videos))
 
 
 def test_diffusers_settings_and_bad_options(cogvideox):
@@ -82,7 +84,7 @@ SCRIPT = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     import numpy as np
-    from data.video import encode_mp4
+    from pav.data.video import encode_mp4
     prompt, seed, output, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     if mode == "fail":
         print("CUDA out of memory while sampling", file=sys.stderr)

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from models.llm import SMOLLM2, cache_root, generate_chat, load_chat_model, resolve_base_model, stop_token_ids
+from pav.models.llm import SMOLLM2, cache_root, generate_chat, load_chat_model, resolve_base_model, stop_token_ids
 from tiny_models import tiny_chat_model
 
 
 def test_smollm2_converts_once_then_reuses_and_chats_sensibly(caplog):
     """Slow the first time on a machine (~40 s GGUF dequantisation), a few seconds once cached."""
-    with caplog.at_level(logging.INFO, logger="models.llm"):
+    with caplog.at_level(logging.INFO, logger="pav.models.llm"):
         first = resolve_base_model(SMOLLM2)
         weights = first / "model.safetensors"
         stamp = weights.stat().st_mtime_ns

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from models.llm import load_chat_model
-from models.operators import MutationRequest, ScoredPrompt, load_operator
-from models.operators.instruction import build_messages
+from pav.models.llm import load_chat_model
+from pav.models.operators import MutationRequest, ScoredPrompt, load_operator
+from pav.models.operators.instruction import build_messages
 from tiny_models import tiny_chat_model
 
 ANSWER = "<PROMPT>a cat, cinematic lighting</PROMPT> <PROMPT>a cat, slow camera pan</PROMPT>"

@@ -8,9 +8,9 @@ from collections import Counter
 
 import pytest
 
-from models.operators import MutationRequest, ScoredPrompt, load_operator
-from models.operators.lexical import tail_phrases
-from models.operators.vocabulary import DESCRIPTORS, KIND_OF
+from pav.models.operators import MutationRequest, ScoredPrompt, load_operator
+from pav.models.operators.lexical import tail_phrases
+from pav.models.operators.vocabulary import DESCRIPTORS, KIND_OF
 
 ORIGINAL = "A corgi runs on the beach."
 HEAD = "A corgi runs on the beach"
@@ -39,7 +39,7 @@ def test_deterministic_for_a_seed_and_varies_with_it():
 
 
 def test_same_variants_in_another_process_with_another_hash_salt():
-    code = ("import json; from models.operators import MutationRequest, ScoredPrompt, load_operator; "
+    code = ("import json; from pav.models.operators import MutationRequest, ScoredPrompt, load_operator; "
             f"r = MutationRequest({ORIGINAL!r}, [ScoredPrompt({ORIGINAL!r}, {{}}, 1.0)], n=4, seed=3); "
             "print(json.dumps(load_operator('lexical').mutate([r])[0].variants))")
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

@@ -7,8 +7,8 @@ import logging
 import pytest
 from openai_server import ChatServer, Reply, structured, tags
 
-from models.operators import MutationRequest, ScoredPrompt, load_operator
-from models.operators.instruction import build_messages
+from pav.models.operators import MutationRequest, ScoredPrompt, load_operator
+from pav.models.operators.instruction import build_messages
 
 KEY = "sk-test-secret-0123456789"
 ORIGINAL = "a corgi runs on the beach"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from data.store import Store
-from flows.pipeline import pipeline
+from pav.data.store import Store
+from pav.flows.pipeline import pipeline
 from pav.config import load_config
 from task_runs import task_states_since
 

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from data.pairs_io import export_pairs, import_pairs, parse_release
-from data.prompts import PromptSet, load_prompts, vbench_rewrites
-from data.store import Store
+from pav.data.pairs_io import export_pairs, import_pairs, parse_release
+from pav.data.prompts import PromptSet, load_prompts, vbench_rewrites
+from pav.data.store import Store
 
 
 def test_vbench_suite_is_bundled_with_aligned_rewrites():

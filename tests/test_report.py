@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from data.report import interval, markdown_table, markdown_win_rates, terminal_rows, write_report
-from data.schemas import DIMENSIONS
-from data.store import Store
-from rewards.aggregate import AggregationConfig, overall
-from rewards.evaluation import cross_model_matrix, method_table, win_rates
+from pav.report import interval, markdown_table, markdown_win_rates, terminal_rows, write_report
+from pav.data.schemas import DIMENSIONS
+from pav.data.store import Store
+from pav.rewards.aggregate import AggregationConfig, overall
+from pav.rewards.evaluation import cross_model_matrix, evaluation_tables, method_table, win_rates
 
 CFG = AggregationConfig()
 METHODS = ["original", "gpt4-upsampler", "sft", "dpo-1", "dpo-2"]
@@ -49,7 +49,7 @@ def report(tmp_path_factory):
     cells = {("wan", "wan"): frame[frame.method.isin(["original", "dpo-2"])],
              ("wan", "cog"): frame[frame.method.isin(["original", "sft"])]}
     written = write_report(
-        store, "eval/sim", frame, CFG, title="Prompt-A-Video on sim <test>",
+        store, "eval/sim", evaluation_tables(frame, CFG, N_BOOT), CFG, title="Prompt-A-Video on sim <test>",
         evolution_rounds=[{"round": r, "original_overall": 15.0, "best_overall": 15.0 + r} for r in range(3)],
         frames={"a red fox 0 | jumping": [("original", clip(0)), ("dpo-2", clip(2))],
                 "a red fox 2": [("original", None), ("dpo-2", clip(1))]},
@@ -115,7 +115,7 @@ def test_optional_parts_are_left_out_and_memory_roots_work():
     store = Store("memory://report-minimal")
     frame = evals(prompts=4)
     frame = frame[frame.method.isin(["original", "gpt4-upsampler"])]
-    written = write_report(store, "eval/x", frame, CFG, title="minimal", n_boot=50)
+    written = write_report(store, "eval/x", evaluation_tables(frame, CFG, 50), CFG, title="minimal", n_boot=50)
     assert set(written) == {"html", "markdown", "dimensions", "win_rates"}
     assert "gpt4-upsampler" in store.read_bytes(written["html"]).decode()
 
@@ -123,7 +123,7 @@ def test_optional_parts_are_left_out_and_memory_roots_work():
 def test_bad_frames_are_named():
     frame = evals(prompts=3)
     with pytest.raises(ValueError, match="uint8 \\(T, H, W, 3\\)"):
-        write_report(Store("memory://report-bad"), "eval/x", frame, CFG, title="t", n_boot=20,
+        write_report(Store("memory://report-bad"), "eval/x", evaluation_tables(frame, CFG, 20), CFG, title="t", n_boot=20,
                      frames={"a fox": [("original", clip(0).astype(np.float32))]})
 
 

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from models.generators import GENERATORS, load_generator
-from models.generators.sim import SimScenic, SimSteady
-from rewards.cv_common import colour_mask, hsv_frames
+from pav.models.generators import GENERATORS, load_generator
+from pav.models.generators.sim import SimScenic, SimSteady
+from pav.rewards.cv_common import colour_mask, hsv_frames
 
 
 def test_registry_builds_both_profiles_with_settings():
@@ -50,8 +50,8 @@ def test_bad_inputs():
 
 @pytest.mark.parametrize("profile", ["sim-steady", "sim-scenic"])
 def test_every_style_word_renders(profile):
-    from models.generators import load_generator
-    from models.generators.sim_vocab import STYLES
+    from pav.models.generators import load_generator
+    from pav.data.sim_vocab import STYLES
 
     generator = load_generator(profile)
     videos = generator.generate([f"a red car on a street, {style}" for style in STYLES], [0] * len(STYLES))

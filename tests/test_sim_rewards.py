@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from data.schemas import DIMENSIONS
-from models.generators.sim import SimScenic, SimSteady
-from rewards import REWARDS, SUITES, load_reward
-from rewards.aggregate import AggregationConfig, overall
+from pav.data.schemas import DIMENSIONS
+from pav.models.generators.sim import SimScenic, SimSteady
+from pav.rewards import REWARDS, SUITES, load_reward
+from pav.rewards.aggregate import AggregationConfig, overall
 
 VBENCH = Path(__file__).parents[1] / "data" / "vbench"
 # Profile-tailored rewrites (what a good enhancer learns): camera + lighting for steady, scene/style for scenic.

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 from prefect import flow, task
 
-from data.store import Store, content_key
-from tasks import STAGE_OPTIONS, on_store
+from pav.data.store import Store, content_key
+from pav.tasks import STAGE_OPTIONS, on_store
 
 EXECUTED: list[str] = []
 

@@ -14,8 +14,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from data.schemas import SCHEMAS
-from data.store import ArtifactError, Store, content_key
+from pav.data.schemas import SCHEMAS
+from pav.data.store import ArtifactError, ItemCache, Store, content_key
 
 
 def example(kind: str) -> pd.DataFrame:
@@ -31,6 +31,9 @@ def example(kind: str) -> pd.DataFrame:
             values[f.name] = [1.5, math.nan]
         elif pa.types.is_boolean(f.type):
             values[f.name] = [True, False]
+        elif pa.types.is_timestamp(f.type):
+            values[f.name] = pd.to_datetime(["2026-12-01T02:00:00Z", "2026-12-02T02:00:00Z"])
+    assert set(values) == set(schema.names), f"example() lacks a value for {set(schema.names) - set(values)}"
     return pd.DataFrame(values)
 
 
@@ -59,10 +62,16 @@ def test_artifacts_read_with_plain_pyarrow_and_duckdb(tmp_path):
 
 def test_content_addressed_hit_and_miss(store):
     name = content_key("prompts", ["a cat"], {"limit": 3})
-    assert store.find_table("prompts", "stage", name) is None
+    assert not store.exists(store.table_path("prompts", "stage", name))
     store.write_table("prompts", "stage", name, example("prompts"))
-    assert store.find_table("prompts", "stage", content_key("prompts", ["a cat"], {"limit": 3})) is not None
-    assert store.find_table("prompts", "stage", content_key("prompts", ["a cat"], {"limit": 4})) is None
+    assert store.exists(store.table_path("prompts", "stage", content_key("prompts", ["a cat"], {"limit": 3})))
+    assert not store.exists(store.table_path("prompts", "stage", content_key("prompts", ["a cat"], {"limit": 4})))
+
+
+def test_item_cache_returns_only_what_was_put(store):
+    cache = ItemCache(store, "cache/things")
+    cache.put("a", {"x": 1})
+    assert cache.get_many(["a", "b", "a"]) == {"a": {"x": 1}}
 
 
 def test_missing_columns_and_wrong_types_are_named(store):
@@ -99,16 +108,29 @@ def test_corrupt_foreign_and_stale_files_name_the_file(tmp_path):
 
 
 def test_writer_killed_mid_write_leaves_no_visible_file(tmp_path):
+    # The writer's file stalls after writing half of the bytes, so the kill lands mid-write for sure.
     writer = textwrap.dedent(f"""
-        from data.store import Store
-        Store({str(tmp_path)!r}).write_bytes("videos/big.mp4", b"x" * 1_500_000_000)
+        import time
+        from pav.data.store import Store
+        store = Store({str(tmp_path)!r})
+        real_open = store.fs.open
+
+        class Stalling:
+            def __init__(self, f): self.f = f
+            def __enter__(self): return self
+            def __exit__(self, *exc): self.f.close()
+            def write(self, data):
+                self.f.write(data[:len(data) // 2]); self.f.flush()
+                print("half written", flush=True); time.sleep(600)
+
+        store.fs.open = lambda path, mode="rb", **kw: Stalling(real_open(path, mode, **kw))
+        store.write_bytes("videos/big.mp4", b"x" * 4_000_000)
     """)
-    proc = subprocess.Popen([sys.executable, "-c", writer])
+    proc = subprocess.Popen([sys.executable, "-c", writer], stdout=subprocess.PIPE, text=True)
     try:
-        deadline = time.time() + 60
-        while not list((tmp_path / "videos").glob(".tmp-*")) and time.time() < deadline:
-            time.sleep(0.01)
-        assert list((tmp_path / "videos").glob(".tmp-*")), "the writer never started writing"
+        assert proc.stdout.readline().strip() == "half written"
+        [partial] = list((tmp_path / "videos").glob(".tmp-*"))
+        assert partial.stat().st_size == 2_000_000
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
     finally:

@@ -7,9 +7,9 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from models.enhancer import chat_messages
-from models.llm import generate_chat, load_chat_model
-from models.training import (
+from pav.models.enhancer import chat_messages
+from pav.models.llm import generate_chat, load_chat_model
+from pav.models.training import (
     DPOSettings,
     LoraSettings,
     SFTSettings,

@@ -13,8 +13,8 @@ import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
-from models.enhancer import TASK_INSTRUCTION
-from models.training import LoraSettings, SFTSettings, train_sft
+from pav.models.enhancer import TASK_INSTRUCTION
+from pav.models.training import LoraSettings, SFTSettings, train_sft
 
 VBENCH = Path(__file__).resolve().parent.parent / "data" / "vbench"
 # Token 0 is a special token, so a model whose logits are all equal decodes to nothing.

@@ -89,7 +89,7 @@ def save_tiny_clip(path: Path) -> CLIPModel:
 
 def save_tiny_videoscore(path: Path) -> None:
     """A tiny Idefics2 (Mistral text model) with a 5-output head and its processor, saved at `path`."""
-    from rewards.videoscore import VideoScoreModel
+    from pav.rewards.videoscore import VideoScoreModel
 
     tokenizer = word_tokenizer("<s>", "</s>", "<unk>", "<unk>", 4096)
     processor = Idefics2Processor(

@@ -12,7 +12,7 @@ from typing import Any, Protocol, Sequence
 
 import numpy as np
 
-from models import load_class
+from pav.data.registry import load_class
 
 
 @dataclass
@@ -35,10 +35,10 @@ class Generator(Protocol):
 
 
 GENERATORS: dict[str, str] = {
-    "sim-steady": "models.generators.sim:SimSteady",
-    "sim-scenic": "models.generators.sim:SimScenic",
-    "diffusers": "models.generators.diffusers_video:DiffusersVideo",
-    "command": "models.generators.command:CommandVideo",
+    "sim-steady": "pav.models.generators.sim:SimSteady",
+    "sim-scenic": "pav.models.generators.sim:SimScenic",
+    "diffusers": "pav.models.generators.diffusers_video:DiffusersVideo",
+    "command": "pav.models.generators.command:CommandVideo",
 }
 
 _loaded: dict[str, Generator] = {}  # per-process model cache

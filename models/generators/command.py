@@ -16,8 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
-from data.video import VideoDecodeError, decode_mp4
-from models.generators import Video
+from pav.data.video import VideoDecodeError, decode_mp4
+from pav.models.generators import Video
 
 STDERR_TAIL = 2000  # characters of the script's stderr kept in a failed video's error
 _PLACEHOLDER = re.compile(r"\{(?:prompt|seed|output|output_dir)\}")

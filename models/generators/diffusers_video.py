@@ -8,7 +8,7 @@ import diffusers
 import numpy as np
 import torch
 
-from models.generators import Video
+from pav.models.generators import Video
 
 DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
 

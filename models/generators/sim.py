@@ -27,8 +27,8 @@ from typing import Any, Sequence
 import cv2
 import numpy as np
 
-from models.generators import Video
-from models.generators.sim_vocab import CAMERA, COLOURS, LIGHTING, SCENE_FAMILIES, STYLES, Parsed, parse
+from pav.models.generators import Video
+from pav.data.sim_vocab import CAMERA, COLOURS, LIGHTING, SCENE_FAMILIES, STYLES, Parsed, parse
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Sequence
 
-from models import load_class
+from pav.data.registry import load_class
 
 
 @dataclass
@@ -50,9 +50,9 @@ class Operator(Protocol):
 
 
 OPERATORS: dict[str, str] = {
-    "openai": "models.operators.openai_chat:OpenAIChatOperator",
-    "lexical": "models.operators.lexical:LexicalOperator",
-    "local": "models.operators.local_chat:LocalChatOperator",
+    "openai": "pav.models.operators.openai_chat:OpenAIChatOperator",
+    "lexical": "pav.models.operators.lexical:LexicalOperator",
+    "local": "pav.models.operators.local_chat:LocalChatOperator",
 }
 
 

@@ -12,8 +12,8 @@ import json
 import re
 from dataclasses import replace
 
-from data.schemas import DIMENSION_NAMES
-from models.operators import MutationRequest, ScoredPrompt
+from pav.data.schemas import DIMENSION_NAMES
+from pav.models.operators import MutationRequest, ScoredPrompt
 
 MAX_SENTENCES = 6
 DIMENSION_LABELS = {**DIMENSION_NAMES, "preference": "preference"}

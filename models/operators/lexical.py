@@ -13,8 +13,8 @@ import random
 import re
 from typing import Sequence
 
-from models.operators import MutationRequest, MutationResult
-from models.operators.vocabulary import DESCRIPTORS, KIND_OF
+from pav.models.operators import MutationRequest, MutationResult
+from pav.models.operators.vocabulary import DESCRIPTORS, KIND_OF
 
 _SPLIT = re.compile(r"\s*[,.;]\s*")
 ATTEMPTS_PER_VARIANT = 40

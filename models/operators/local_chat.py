@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Sequence
 
-from models.llm import generate_chat, load_chat_model, resolve_base_model
-from models.operators import MutationRequest, MutationResult
-from models.operators.instruction import MalformedAnswer, build_messages, parse_variants, truncate_request
+from pav.models.llm import generate_chat, load_chat_model, resolve_base_model
+from pav.models.operators import MutationRequest, MutationResult
+from pav.models.operators.instruction import MalformedAnswer, build_messages, parse_variants, truncate_request
 
 log = logging.getLogger(__name__)
 

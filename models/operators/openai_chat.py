@@ -14,8 +14,8 @@ from typing import Any, Sequence
 
 import openai
 
-from models.operators import MutationRequest, MutationResult
-from models.operators.instruction import (
+from pav.models.operators import MutationRequest, MutationResult
+from pav.models.operators.instruction import (
     MalformedAnswer,
     build_messages,
     parse_variants,
