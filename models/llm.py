@@ -11,7 +11,8 @@ import tempfile
 from pathlib import Path
 
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+from transformers import (AutoModelForCausalLM, AutoTokenizer, LogitsProcessor, LogitsProcessorList, PreTrainedModel,
+                          PreTrainedTokenizerBase)
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,29 @@ def clean_reply(text: str) -> str:
     return text
 
 
+class NoRepeatInReply(LogitsProcessor):
+    """Forbid the reply to repeat one of its own n-grams; n-grams of the prompt stay allowed.
+
+    transformers' no_repeat_ngram_size also counts the prompt, which holds the user's original: a
+    rewrite could then never repeat 4 words of it ("a black cat jumping" had to become "a black bat
+    hovering"), so the ban garbled exactly what a rewrite must keep.
+    """
+
+    def __init__(self, n: int, prompt_length: int):
+        self.n, self.prompt_length = n, prompt_length
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        n = self.n
+        for row, tokens in enumerate(input_ids[:, self.prompt_length:].tolist()):
+            if len(tokens) < n:
+                continue
+            tail = tokens[len(tokens) - n + 1:]
+            banned = [tokens[i + n - 1] for i in range(len(tokens) - n + 1) if tokens[i:i + n - 1] == tail]
+            if banned:
+                scores[row, banned] = -float("inf")
+        return scores
+
+
 @torch.no_grad()
 def generate_chat(
     model: PreTrainedModel,
@@ -126,7 +150,8 @@ def generate_chat(
 ) -> list[list[str]]:
     """Sample replies per conversation (temperature 0 = greedy), left-padded batches, scaffolding stripped.
 
-    no_repeat_ngram_size > 0 forbids repeating any n-gram (0 allows it: tagged lists repeat their tags).
+    no_repeat_ngram_size > 0 forbids the reply to repeat any of its own n-grams (0 allows it: tagged lists
+    repeat their tags); repeating the prompt, and so the original, is always allowed.
     """
     if temperature < 0:
         raise ValueError(f"temperature must be >= 0, got {temperature}")
@@ -139,10 +164,12 @@ def generate_chat(
         texts = [tokenizer.apply_chat_template(c, add_generation_prompt=True, tokenize=False)
                  for c in conversations[start:start + batch_size]]
         batch = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+        processors = LogitsProcessorList(
+            [NoRepeatInReply(no_repeat_ngram_size, batch["input_ids"].shape[1])] if no_repeat_ngram_size else [])
         out = model.generate(
             **batch, max_new_tokens=max_new_tokens, num_return_sequences=num_return_sequences,
             eos_token_id=stop_token_ids(tokenizer), pad_token_id=tokenizer.pad_token_id,
-            no_repeat_ngram_size=no_repeat_ngram_size, **sampling,
+            logits_processor=processors, **sampling,
         )
         new_tokens = out[:, batch["input_ids"].shape[1]:]
         decoded = [clean_reply(t) for t in tokenizer.batch_decode(new_tokens, skip_special_tokens=True)]

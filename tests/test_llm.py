@@ -45,3 +45,19 @@ def test_generate_chat_rejects_negative_temperature(tmp_path):
     model, tokenizer = load_chat_model(tiny_chat_model(tmp_path / "m"))
     with pytest.raises(ValueError, match="temperature"):
         generate_chat(model, tokenizer, [[{"role": "user", "content": "a cat"}]], temperature=-1)
+
+
+def test_the_reply_may_repeat_the_prompt_but_not_itself():
+    import torch
+    from transformers import NoRepeatNGramLogitsProcessor
+
+    from pav.models.llm import NoRepeatInReply
+
+    prompt = [5, 1, 2, 3, 9]  # holds the original: "1 2 3"
+    ids = torch.tensor([prompt + [1, 2]])  # the reply has begun to repeat the original
+    fresh = torch.zeros(1, 12)
+    assert torch.isfinite(NoRepeatInReply(3, len(prompt))(ids, fresh.clone())).all()
+    assert NoRepeatNGramLogitsProcessor(3)(ids, fresh.clone())[0, 3] == -float("inf")  # the old ban counted the prompt
+    looping = torch.tensor([prompt + [7, 8, 4, 7, 8]])  # the reply repeats its own "7 8" -> 4 is banned
+    scores = NoRepeatInReply(3, len(prompt))(looping, fresh.clone())
+    assert scores[0, 4] == -float("inf") and torch.isfinite(scores[0, [0, 1, 2, 3, 5, 6, 7, 8, 9]]).all()
