@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -29,6 +30,14 @@ def prefect_env(home: Path, api_url: str) -> dict[str, str]:
                HF_HUB_OFFLINE="1", PWD=str(PROJECT_DIR))
     env.pop("PREFECT_PROFILE", None)
     return env
+
+
+def kill_job(proc: subprocess.Popen) -> None:
+    """SIGKILL a job started with start_new_session=True and everything it started, the way a batch
+    scheduler or a terminal kills a job (Prefect's ephemeral API server is a child of `pav`)."""
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    stop_tree(proc)
 
 
 def stop(proc: subprocess.Popen, grace: float = 20) -> None:

@@ -1,7 +1,6 @@
 """The data engine end to end on the embedded default: it improves prompts, writes pairs, resumes."""
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from pav.models.operators import MutationResult
 from pav.models.operators.lexical import LexicalOperator
 from pav.tasks.mutate import propose
 from pav.config import load_config
+from prefect_server import kill_job, stop
 from task_runs import task_states_since
 
 SMALL = ["evolve.prompts.limit=8", "evolve.rounds=2", "evolve.shard_size=4",
@@ -103,17 +103,16 @@ def test_killed_run_resumes_without_rerendering_finished_shards(tmp_path):
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PAV_STORE": str(root)}
     argv = [sys.executable, "-m", "pav.cli", "evolve", "--profile", "quick"] + \
         [a for s in SMALL + ["evolve.rounds=1"] for a in ("--set", s)]
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.time() + 240
         while time.time() < deadline and len([p for p in Store(root).ls("evolve/round-1")
                                               if p.endswith(".parquet")]) < 3:
             time.sleep(0.2)  # round 1: the first shard's candidates, videos and scores are in
         assert proc.poll() is None, "the run ended before it could be killed"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(30)
+        kill_job(proc)
     finally:
-        proc.kill()
+        stop(proc)
     store = Store(root)
     before = {p: os.stat(store.url(p)).st_mtime_ns for p in store.ls("videos")}
     assert before, "no video was finished before the kill"

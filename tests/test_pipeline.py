@@ -4,7 +4,6 @@ This is the CI run of `pav pipeline --profile quick` (a few minutes on 2 CPU cor
 """
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import pytest
 from pav.data.store import Store
 from pav.flows.pipeline import pipeline
 from pav.config import load_config
+from prefect_server import kill_job, stop
 from task_runs import task_states_since
 
 STAGES = ("generate", "score", "select", "mutate", "pairs", "sft", "sample", "triplets", "dpo", "rewrite",
@@ -33,17 +33,16 @@ def resumed(prefect_harness, tmp_path_factory):
     root = tmp_path_factory.mktemp("pipeline") / "run"
     env = {**os.environ, "PREFECT_HOME": str(root.parent / "prefect"), "PAV_STORE": str(root)}
     proc = subprocess.Popen([sys.executable, "-m", "pav.cli", "pipeline", "--profile", "quick"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     store = Store(root)
     try:
         deadline = time.time() + 900
         while time.time() < deadline and not store.ls("dpo/round-2/videos"):
             assert proc.poll() is None, "the pipeline ended before DPO-2"
             time.sleep(0.5)
-        proc.send_signal(signal.SIGKILL)  # killed inside DPO round 2, after its sampling had finished
-        proc.wait(30)
+        kill_job(proc)  # killed inside DPO round 2, after its sampling had finished
     finally:
-        proc.kill()
+        stop(proc)
     before = {"sft": complete_marker(store, "sft"), "dpo1": complete_marker(store, "dpo1")}
     assert not list(Path(store.url("models")).glob("dpo2-*/.complete"))
 
