@@ -24,6 +24,21 @@ HUES: dict[str, tuple[int, int]] = {
     "purple": (140, 12), "pink": (163, 9),
 }
 
+# Identity marks: every subject carries a small mark in a colour of its own, so two subjects of one
+# class (a cat and a horse share the animal silhouette) look different to a judge that knows the name.
+# Marks go by a subject's place in its class list, so neighbours in a list (dog, cat, horse, ...) differ.
+MARKS = ("white", "yellow", "blue", "red", "green", "purple", "pink")
+_NEAR = {"red": ("orange", "pink"), "orange": ("red", "yellow"), "yellow": ("orange", "white"),
+         "pink": ("red", "purple"), "purple": ("pink", "blue"), "blue": ("purple",), "brown": ("orange", "red"),
+         "white": ("yellow",), "gray": ("white",), "grey": ("white",)}
+
+
+def identity_mark(subject: "Subject", body: str) -> str:
+    """The mark colour of a subject drawn in `body` colour: fixed by the subject, never close to its body."""
+    options = [m for m in MARKS if m != body and m not in _NEAR.get(body, ())]
+    return options[subject.mark % len(options)]
+
+
 # Subject -> (shape, size as a fraction of the frame side, default colour).
 _SHAPE_SUBJECTS = {
     "animal": ("dog cat horse sheep cow elephant bear zebra giraffe panda corgi raccoon squirrel rabbit "
@@ -62,6 +77,7 @@ class Subject:
     shape: str
     size: float
     colour: str
+    mark: int = 0  # its place in its class list: picks the colour of its identity mark
 
 
 def _subjects() -> dict[str, Subject]:
@@ -74,7 +90,7 @@ def _subjects() -> dict[str, Subject]:
         for i, name in enumerate(names):
             fallback = "pink" if shape == "person" else _CYCLE[(len(name) + i) % len(_CYCLE)]
             colour = _DEFAULT_COLOUR.get(name, fallback)
-            table.setdefault(name, Subject(name, shape, _SHAPE_SIZE[shape], colour))
+            table.setdefault(name, Subject(name, shape, _SHAPE_SIZE[shape], colour, i))
     return table
 
 

@@ -11,7 +11,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from pav.data.sim_vocab import CAMERA, SCENE_FAMILIES, STYLES, Parsed, parse
+from pav.data.sim_vocab import CAMERA, SCENE_FAMILIES, STYLES, Parsed, identity_mark, parse
 from pav.rewards import VIDEO_FRAMES, sample_frames
 from pav.rewards.cv_common import band, check_video, colour_mask, flows, foreground, hsv_frames, to_gray
 
@@ -21,7 +21,8 @@ NEUTRAL = 2.5  # tva of a prompt that names nothing checkable
 
 
 def subject_checks(frames: np.ndarray, p: Parsed) -> list[float]:
-    """Per subject: its colour covers enough area, in the right number of blobs, of the right shape."""
+    """Per subject: its colour covers enough area, in the right number of blobs, of the right shape,
+    carrying its identity mark (a horse drawn for "a cat" has the wrong one)."""
     hsv, fg = hsv_frames(frames), foreground(frames)
     area = frames.shape[1] * frames.shape[2]
     checks = []
@@ -41,7 +42,19 @@ def subject_checks(frames: np.ndarray, p: Parsed) -> list[float]:
             checks.append(float(np.exp(-abs(np.log(np.median(aspects) / ASPECT[subj.shape])) / 0.6)))
         else:
             checks.append(0.0)
+        checks.append(mark_check(hsv, fg, mask, identity_mark(subj, colour)))
     return checks
+
+
+def mark_check(hsv: np.ndarray, fg: np.ndarray, body: np.ndarray, mark: str) -> float:
+    """Share of frames whose subject holds its identity mark: pixels of the mark's colour inside the
+    body's outline (the hole the mark leaves in the body colour), never the background around it."""
+    kernel = np.ones((5, 5), np.uint8)
+    found = []
+    for h, f, b in zip(hsv, fg, body):
+        inside = cv2.morphologyEx(b.astype(np.uint8), cv2.MORPH_CLOSE, kernel).astype(bool) & ~b
+        found.append(float((colour_mask(h[None], mark)[0] & f & inside).sum() >= 2))
+    return float(np.mean(found))
 
 
 def scene_check(frames: np.ndarray, p: Parsed) -> float:

@@ -115,3 +115,27 @@ def test_bad_inputs_score_or_fail_per_video():
     assert df.iloc[4].dd == 1.0  # a constant video has no motion
     with pytest.raises(ValueError, match="prompts"):
         load_reward("cv-quality").score([clip], [])
+
+
+@pytest.mark.parametrize("generator", ["sim-steady", "sim-scenic"])
+def test_a_substituted_subject_renders_differently_and_costs_alignment(generator):
+    # A cat and a horse share the animal silhouette; their identity marks tell them apart. A blurry,
+    # noisy render can hide the mark, so the judge is asked to see it on the whole, not on every video.
+    from pav.models.generators import load_generator
+    from pav.rewards.cv_alignment import text_video_alignment
+
+    gen = load_generator(generator, {})
+    # Details each profile renders sharply: a short prompt renders too blurred for any identity to show.
+    detail = {"sim-steady": ", golden hour lighting, the camera pans left slowly",
+              "sim-scenic": ", in a cozy kitchen, oil painting, highly detailed"}[generator]
+    gaps = []
+    for original, swapped in [("a black cat jumping onto a windowsill", "a black bat jumping onto a windowsill"),
+                              ("a black cat jumping onto a windowsill", "a black horse jumping onto a windowsill"),
+                              ("a brown dog running on the beach", "a brown horse running on the beach"),
+                              ("a red car driving through a city", "a red truck driving through a city")]:
+        for seed in range(4):
+            faithful, substituted = gen.render(original + detail, seed), gen.render(swapped + detail, seed)
+            assert np.abs(faithful.astype(int) - substituted.astype(int)).mean() > 0.3, (swapped, seed)
+            gaps.append(text_video_alignment(faithful, original) - text_video_alignment(substituted, original))
+    print(generator, np.round(gaps, 2))
+    assert np.mean(gaps) > 0.2 and np.mean(np.array(gaps) > 0) >= 0.6, np.round(gaps, 2)

@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from pav.models.generators import Video
-from pav.data.sim_vocab import CAMERA, COLOURS, LIGHTING, SCENE_FAMILIES, STYLES, Parsed, parse
+from pav.data.sim_vocab import CAMERA, COLOURS, LIGHTING, SCENE_FAMILIES, STYLES, Parsed, identity_mark, parse
 
 
 @dataclass(frozen=True)
@@ -118,8 +118,9 @@ def _draw_background(family: str | None, side: int, detail: float, rng: np.rando
 
 
 def _draw_subject(img: np.ndarray, shape: str, colour: np.ndarray, cx: float, cy: float, size: float,
-                  facing: float) -> None:
-    """One sprite: a per-class silhouette with a darker detail so it has texture."""
+                  facing: float, mark: np.ndarray) -> None:
+    """One sprite: a per-class silhouette with a darker detail so it has texture, and the subject's
+    identity mark, so a cat and a horse of one colour still differ."""
     c, d, light = colour.tolist(), (colour * 0.55).tolist(), np.minimum(colour * 1.25 + 30, 255).tolist()
     x, y, s = int(round(cx)), int(round(cy)), max(size, 3.0)
     if shape == "animal":
@@ -147,6 +148,9 @@ def _draw_subject(img: np.ndarray, shape: str, colour: np.ndarray, cx: float, cy
     else:  # wide
         cv2.rectangle(img, (x - int(s / 2), y - int(s / 4)), (x + int(s / 2), y + int(s / 4)), c, -1)
         cv2.line(img, (x - int(s / 2), y), (x + int(s / 2), y), d, 1)
+    mx = x + int(facing * s * 0.15) if shape in ("animal", "vehicle", "round", "wide") else x
+    my = y - int(s / 5) if shape == "tall" else y
+    cv2.circle(img, (mx, my), max(int(s / 8), 1), mark.tolist(), -1)
 
 
 def _grade(frames: np.ndarray, p: Parsed, q: float) -> np.ndarray:
@@ -196,6 +200,10 @@ _STYLE_OPS = {
 class SimGenerator:
     """A simulated text-to-video model: deterministic in (prompt, seed, profile, settings)."""
 
+    # Part of every video's key: bump it when drawing changes, so stores never reuse older renders
+    # (2: identity marks).
+    version = 2
+
     name: str  # the profile, set by the registered subclasses below
 
     def __init__(self, frames: int = 16, size: int = 64, fps: float = 8.0):
@@ -205,7 +213,8 @@ class SimGenerator:
         self.frames, self.size, self.fps = frames, size, float(fps)
 
     def settings(self) -> dict[str, Any]:
-        return {"profile": self.name, "size": self.size, "frames": self.frames, "fps": self.fps}
+        return {"profile": self.name, "size": self.size, "frames": self.frames, "fps": self.fps,
+                "version": self.version}
 
     def generate(self, prompts: Sequence[str], seeds: Sequence[int]) -> list[Video]:
         if len(prompts) != len(seeds):
@@ -289,6 +298,7 @@ class SimGenerator:
             start = np.array([x0, y0], np.float32) - vel * (T - 1) / 2
             size = min(subj.size * S * (0.8 + 0.2 * q), size_cap)
             rgb = np.asarray(COLOURS[colour], np.float32)
+            mark = np.asarray(COLOURS[identity_mark(subj, colour)], np.float32)
             bob = rng.uniform(0, 2 * np.pi)
             for i in range(T):
                 pos = start + vel * i
@@ -301,7 +311,7 @@ class SimGenerator:
                     pos = pos + rng.uniform(-0.25, 0.25, 2) * S
                 screen = (pos - S / 2) * zoom[i] + S / 2 + offset[i]
                 _draw_subject(frames[i], subj.shape, rgb, screen[0], screen[1], size * zoom[i],
-                              np.sign(vel[0]) or 1.0)
+                              np.sign(vel[0]) or 1.0, mark)
 
 
 class SimSteady(SimGenerator):
