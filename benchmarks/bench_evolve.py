@@ -29,7 +29,8 @@ from pav.data.records import originals_as_candidates  # noqa: E402
 from pav.tasks.mutate import propose  # noqa: E402
 from pav.config import load_config  # noqa: E402
 from pav.tasks.score import score_videos  # noqa: E402
-from pav.rewards.selection import best_per_prompt, evolution_records  # noqa: E402
+from pav.rewards.selection import best_per_prompt  # noqa: E402
+from pav.tasks.select import judged_records  # noqa: E402
 from pav.tasks.mutate import build_operator  # noqa: E402
 
 
@@ -51,8 +52,8 @@ def run(size: int, rounds: int, sets: list[str]) -> list[dict]:
         render_s = time.perf_counter() - began - mutate_s
         scores, _ = score_videos(store, videos, candidates["original"].tolist(), cfg.rewards.suite)
         score_s = time.perf_counter() - began - mutate_s - render_s
-        log = pd.concat([log, evolution_records(candidates, videos, scores, cfg.rewards.aggregation)],
-                        ignore_index=True)
+        log = pd.concat([log, judged_records(candidates, videos, scores, cfg.rewards.aggregation,
+                                             cfg.rewards.intent)], ignore_index=True)
         seconds = time.perf_counter() - began
         rows.append({"prompts": size, "round": round_, "s/prompt": seconds / size,
                      "mutate s/prompt": mutate_s / size, "render s/prompt": render_s / size,

@@ -63,8 +63,8 @@ SCHEMAS: dict[str, tuple[int, pa.Schema]] = {
         *_score_fields,
         ("error", pa.string()),
     ])),
-    # Every evaluated candidate of an evolution run with its scores.
-    "evolution": (1, pa.schema([
+    # Every evaluated candidate of an evolution run with its scores and what it kept of the original.
+    "evolution": (2, pa.schema([
         ("candidate_id", pa.string()),
         ("prompt_id", pa.string()),
         ("original", pa.string()),
@@ -76,7 +76,10 @@ SCHEMAS: dict[str, tuple[int, pa.Schema]] = {
         ("seed", pa.int64()),
         *_score_fields,
         ("overall", pa.float64()),
-        ("passes", pa.bool_()),
+        ("passes", pa.bool_()),  # every dimension reaches its threshold
+        ("intent", pa.float64()),  # share of the original's content the prompt keeps (intent judge), 0-1
+        ("lost", pa.string()),  # what it lost, comma-separated; empty when nothing
+        ("keeps_intent", pa.bool_()),  # intent reaches its threshold: only such prompts become targets
         ("error", pa.string()),
     ])),
     # SFT pairs: TRL's prompt/completion columns plus provenance.
@@ -90,17 +93,19 @@ SCHEMAS: dict[str, tuple[int, pa.Schema]] = {
         ("source", pa.string()),
     ])),
     # DPO triplets: TRL's prompt/chosen/rejected columns.
-    "triplets": (1, pa.schema([
+    "triplets": (2, pa.schema([
         ("prompt_id", pa.string()),
         ("prompt", pa.string()),
         ("chosen", pa.string()),
         ("rejected", pa.string()),
         ("chosen_overall", pa.float64()),
         ("rejected_overall", pa.float64()),
+        ("chosen_intent", pa.float64()),
+        ("rejected_intent", pa.float64()),
         ("round", pa.int32()),
     ])),
     # Evaluation rows: one per (method, prompt, seed).
-    "evaluations": (2, pa.schema([
+    "evaluations": (3, pa.schema([
         ("method", pa.string()),
         ("prompt_id", pa.string()),
         ("original", pa.string()),
@@ -109,6 +114,9 @@ SCHEMAS: dict[str, tuple[int, pa.Schema]] = {
         ("video_id", pa.string()),
         *_score_fields,
         ("overall", pa.float64()),
+        ("intent", pa.float64()),  # share of the original's content the prompt keeps, 0-1
+        ("lost", pa.string()),
+        ("keeps_intent", pa.bool_()),
         ("error", pa.string()),
         ("evaluated_at", pa.timestamp("us", tz="UTC")),  # when the evaluation was collected: newest wins
     ])),

@@ -28,7 +28,7 @@ def evaluate(config: RunConfig, enhancers: dict[str, ArtifactRef] | None = None,
             videos = generate(candidates, config.generator, seed, stage)
             runs.append({"method": method, "candidates": candidates, "videos": videos,
                          "scores": score(videos, candidates, config.rewards, stage)})
-    evaluations = collect(runs, config.rewards.aggregation, stage)
+    evaluations = collect(runs, config.rewards.aggregation, config.rewards.intent, stage)
     report = report_stage(evaluations, config.rewards.aggregation, config.evaluate.bootstrap, config.generator.name,
                           evolution_rounds, stage)
     return {"evaluations": evaluations, "report": report}

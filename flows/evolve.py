@@ -37,7 +37,7 @@ def evolve(config: RunConfig) -> dict:
         for shard, shard_logs in zip(shards, logs):
             videos = generate(shard, config.generator, cfg.seed, stage)
             scores = score(videos, shard, config.rewards, stage)
-            shard_logs.append(select(shard, videos, scores, config.rewards.aggregation, stage))
+            shard_logs.append(select(shard, videos, scores, config.rewards.aggregation, config.rewards.intent, stage))
         summaries.append(report_round([ref for shard_logs in logs for ref in shard_logs], stats, round_))
     result = pairs([ref for shard_logs in logs for ref in shard_logs], "evolve")
     return {**result, "rounds": summaries}

@@ -25,7 +25,8 @@ def train(config: RunConfig, pairs: ArtifactRef) -> dict:
         candidates = sample(policy, prompts, [pairs], cfg.sampling, round_, stage)
         videos = generate(candidates, config.generator, config.evolve.seed, stage)
         scores = score(videos, candidates, config.rewards, stage)
-        found = triplets(candidates, scores, cfg.dpo_aggregation, cfg.dpo_margin, round_, stage)
+        found = triplets(candidates, scores, cfg.dpo_aggregation, cfg.dpo_margin, config.rewards.intent,
+                         cfg.dpo_drift_rejected, round_, stage)
         trained[f"dpo-{round_}"] = {**dpo(found, policy, cfg.dpo, round_), "triplets": found}
     return {"models": {name: stage["model"] for name, stage in trained.items()}, "stages": trained,
             "dpo_prompts": prompts}

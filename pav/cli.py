@@ -83,7 +83,8 @@ def _check_prompt_sets(cfg, *specs) -> None:
 
 def _print_rounds(rounds: list[dict]) -> None:
     keys = {"round": "round", "candidates": "videos", "original_overall": "originals", "best_overall": "best so far",
-            "improved": "improved", "pairs": "pairs", "calls": "op calls", "cached": "op cached",
+            "improved": "improved", "drifted": "lost intent", "pairs": "pairs", "calls": "op calls",
+            "cached": "op cached",
             "prompt_tokens": "tokens in", "completion_tokens": "tokens out", "operator_failures": "op failures"}
     out.print(_table("Evolution by round: mean overall of each prompt's best so far vs the originals",
                      [{label: r[k] for k, label in keys.items()} for r in rounds]))
@@ -101,16 +102,17 @@ def _model_ref(path: str):
 
 
 def _print_evaluation(evaluations_ref, aggregation, n_boot: int) -> None:
-    from pav.data.report import terminal_rows
-    from pav.rewards.evaluation import method_table, win_rates
+    from pav.report import terminal_rows
+    from pav.rewards.evaluation import method_table, references, win_rates
 
     evals = evaluations_ref.read()
-    out.print(_table("Per-dimension means by method (average = mean of the seven on the 1-4 band)",
-                     terminal_rows(method_table(evals, aggregation, n_boot=n_boot))))
-    wins = win_rates(evals, ["original"])
-    out.print(_table("Win rates on the overall reward vs the original prompts (same prompt and seed)",
-                     [{"method": r["method"], "win": r["win"], "tie": r["tie"], "loss": r["loss"], "n": int(r["n"])}
-                      for _, r in wins.iterrows()]))
+    out.print(_table("Per-dimension means by method (average = mean of the seven on the 1-4 band; intent = share "
+                     "of the original's content kept)", terminal_rows(method_table(evals, aggregation, n_boot=n_boot))))
+    wins = win_rates(evals, references(evals))
+    out.print(_table("Win rates on the overall reward (same prompt and seed); 'kept' counts a win only when the "
+                     "rewrite keeps the original's intent",
+                     [{"method": r["method"], "against": r["against"], "win": r["win"], "win, kept": r["kept_win"],
+                       "tie": r["tie"], "loss": r["loss"], "n": int(r["n"])} for _, r in wins.iterrows()]))
 
 
 @app.command()

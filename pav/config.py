@@ -21,10 +21,12 @@ from pav.models.training_settings import DPOSettings, SFTSettings
 from pav.rewards import SUITES
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.evaluation import BASELINES
+from pav.rewards.intent import INTENT_JUDGES
 
 GeneratorName = Literal[tuple(sorted(GENERATORS))]  # type: ignore[valid-type]
 OperatorName = Literal[tuple(sorted(OPERATORS))]  # type: ignore[valid-type]
 SuiteName = Literal[tuple(sorted(SUITES))]  # type: ignore[valid-type]
+IntentJudgeName = Literal[tuple(sorted(INTENT_JUDGES))]  # type: ignore[valid-type]
 
 
 class Section(BaseModel):
@@ -36,6 +38,13 @@ class GeneratorConfig(Section):
     options: dict[str, Any] = Field(default_factory=dict, description="Backend options (model id, size, frames, ...)")
 
 
+class IntentConfig(Section):
+    judge: IntentJudgeName = Field(
+        "lexical", description="Judge of what a rewrite keeps of the original prompt: lexical (weight-free: every "
+                               "subject, count, colour, action, place, style, number and quoted text must survive)")
+    options: dict[str, Any] = Field(default_factory=dict, description="Options of the intent judge")
+
+
 class RewardConfig(Section):
     suite: SuiteName = Field("cv", description="Reward suite covering the seven dimensions: cv (weight-free, a judge "
                                                "built for the simulated world) or gpu (VideoScore, LAION aesthetic, MPS)")
@@ -43,6 +52,8 @@ class RewardConfig(Section):
         default_factory=dict, description="Per-reward backend options (weights paths, device, ...)")
     aggregation: AggregationConfig = Field(
         default_factory=AggregationConfig, description="Weights, normalisation and thresholds of the overall score")
+    intent: IntentConfig = Field(default_factory=IntentConfig,
+                                 description="The text judge: does a rewrite keep what the user asked for?")
 
 
 class OperatorConfig(Section):
@@ -79,6 +90,8 @@ class TrainConfig(Section):
     dpo_aggregation: AggregationConfig = Field(
         default_factory=AggregationConfig, description="Weights and thresholds of the DPO filter")
     dpo_margin: float = Field(0.3, ge=0, description="Rejected must trail chosen by more than this (overall)")
+    dpo_drift_rejected: bool = Field(
+        True, description="A sample that loses the original's intent is its prompt's rejected, whatever its score")
 
 
 class EvaluateConfig(Section):

@@ -23,8 +23,8 @@ from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.evaluation import EvaluationTables
 
 LABELS = {"vq": "VQ", "tc": "TC", "dd": "DD", "tva": "TVA", "fc": "FC", "aesthetic": "Aesthetic",
-          "preference": "Preference", "average": "Average", "overall": "Overall"}
-TABLE_METRICS = (*DIMENSIONS, "average", "overall")
+          "preference": "Preference", "average": "Average", "overall": "Overall", "intent": "Intent"}
+TABLE_METRICS = (*DIMENSIONS, "average", "overall", "intent")
 STRIP_FRAMES = 4
 MAX_SAMPLE_PROMPTS = 4
 OUTCOME_COLOURS = {"win": "#2e7d32", "tie": "#9e9e9e", "loss": "#c62828"}
@@ -78,8 +78,11 @@ def write_report(store: Store, stage: str, tables: EvaluationTables, aggregation
                 ("Dimensions on one scale", None, _dimension_caption(aggregation),
                  ("dimensions", _dimension_plot(tables.normalised)))]
     if len(wins):
-        sections.append(("Win rates against the original prompts", _win_rows(wins), _WIN_CAPTION,
-                         ("win_rates", _win_plot(wins))))
+        sections.append(("Win rates against the original prompts and the baselines", _win_rows(wins), _WIN_CAPTION,
+                         ("win_rates", _win_plot(wins[wins["against"] == "original"]))))
+    if len(tables.rewrites):
+        sections.append(("What the rewrites kept of the original", _rewrite_rows(tables.rewrites), _REWRITES_CAPTION,
+                         None))
     if evolution_rounds:
         sections.append(("Reward across evolution rounds", None, _EVOLUTION_CAPTION,
                          ("evolution", _evolution_plot(evolution_rounds))))
@@ -112,9 +115,15 @@ def _method_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
 
 def _win_rows(wins: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     pct = (lambda x: f"{100 * x:.0f}%" if np.isfinite(x) else "n/a")
-    return (["Method", "Against", "Win", "Tie", "Loss", "n"],
-            [[r["method"], r["against"], pct(r["win"]), pct(r["tie"]), pct(r["loss"]), str(int(r["n"]))]
-             for _, r in wins.iterrows()])
+    return (["Method", "Against", "Win", "Win, intent kept", "Tie", "Loss", "n"],
+            [[r["method"], r["against"], pct(r["win"]), pct(r["kept_win"]), pct(r["tie"]), pct(r["loss"]),
+              str(int(r["n"]))] for _, r in wins.iterrows()])
+
+
+def _rewrite_rows(rewrites: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    return (["Method", "Original", "Rewrite", "Intent", "Lost"],
+            [[r["method"], r["original"], r["prompt"], f"{r['intent']:.2f}", r["lost"] or "-"]
+             for _, r in rewrites.iterrows()])
 
 
 def _matrix_rows(matrix: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
@@ -148,7 +157,9 @@ def _table_caption(aggregation: AggregationConfig, n_boot: int) -> str:
             f"Image dimensions are raw means on their own bands; for the average and overall they are mapped "
             f"linearly onto 1-4: {bands}. Average = mean of the seven dimensions after that mapping. "
             f"Overall = weighted sum of the mapped dimensions used to rank prompts ({weights}). "
-            f"n = scored videos (failed videos are excluded).")
+            f"Intent = mean share of the original's content (subjects, counts, colours, actions, places, styles, "
+            f"numbers, quoted text) that the prompt keeps, 1 = all of it. n = scored videos (failed videos are "
+            f"excluded).")
 
 
 def _dimension_caption(aggregation: AggregationConfig) -> str:
@@ -158,8 +169,13 @@ def _dimension_caption(aggregation: AggregationConfig) -> str:
 
 
 _WIN_CAPTION = ("Fraction of (prompt, seed) pairs where the method's overall score beats, ties (difference "
-                "below 1e-9) or loses to the original prompt's video from the same seed; pairs with a failed "
-                "video are left out of n.")
+                "below 1e-9) or loses to the reference's video from the same seed; pairs with a failed video are "
+                "left out of n. 'Win, intent kept' counts a win only when the method's prompt keeps the original's "
+                "content (intent at or above its threshold): a better video of another subject is no win. The plot "
+                "shows the comparison with the original prompts.")
+_REWRITES_CAPTION = ("The first prompts of each method: the user's original, what the method gave the video model, "
+                     "the share of the original's content it kept (intent, 0-1) and what it lost, as judged by the "
+                     "intent judge.")
 _EVOLUTION_CAPTION = ("Mean overall score per evolution round of the data engine: the original prompts and the "
                       "best prompt found so far for each.")
 _STAGE_CAPTION = "Mean overall score of the original prompts and of the enhancer after each training stage."

@@ -34,6 +34,10 @@ class AggregationConfig(BaseModel):
         default={"vq": 2.4, "tc": 2.2, "fc": 1.8, "tva": 2.2, "dd": 1.3, "aesthetic": 2.6, "preference": 2.0},
         description="Minimum of each dimension on the 1-4 band (after normalisation) to pass.")
 
+    intent_threshold: float = Field(
+        1.0, ge=0, le=1, description="Minimum share of the original's content (intent judge) a prompt must keep "
+                                     "to become a pair target, a DPO chosen or a counted win; 1 = all of it")
+
     def model_post_init(self, _context) -> None:
         for field, keys in (("weights", DIMENSIONS), ("thresholds", DIMENSIONS), ("image_bands", IMAGE_DIMENSIONS)):
             got = set(getattr(self, field))
@@ -60,6 +64,11 @@ def overall(scores: pd.DataFrame, cfg: AggregationConfig) -> pd.Series:
     norm = normalised(scores, cfg)
     w = pd.Series(cfg.weights)[list(DIMENSIONS)]
     return norm.mul(w, axis=1).sum(axis=1, skipna=False).rename("overall")
+
+
+def keeps_intent(intent: pd.Series, cfg: AggregationConfig) -> pd.Series:
+    """True where a prompt keeps enough of the original (NaN, e.g. an unjudged row, does not)."""
+    return (intent.astype(float) >= cfg.intent_threshold - 1e-9).rename("keeps_intent")
 
 
 def passes(scores: pd.DataFrame, cfg: AggregationConfig) -> pd.Series:

@@ -27,23 +27,41 @@ class EvaluationTables:
 
     methods: pd.DataFrame  # method_table
     normalised: pd.DataFrame  # normalised_table
-    wins: pd.DataFrame  # win_rates against the original prompts
+    wins: pd.DataFrame  # win_rates against the original prompts and each baseline present
     progress: pd.DataFrame  # stage_progress
+    rewrites: pd.DataFrame  # rewrite_samples: what a few rewrites of each method kept and lost
 
 
 def evaluation_tables(evals: pd.DataFrame, aggregation: AggregationConfig, n_boot: int = 1000) -> EvaluationTables:
     return EvaluationTables(methods=method_table(evals, aggregation, n_boot=n_boot),
                             normalised=normalised_table(evals, aggregation, n_boot=n_boot),
-                            wins=win_rates(evals, ["original"]), progress=stage_progress(evals))
+                            wins=win_rates(evals, references(evals)), progress=stage_progress(evals),
+                            rewrites=rewrite_samples(evals))
+
+
+def rewrite_samples(evals: pd.DataFrame, per_method: int = 6) -> pd.DataFrame:
+    """Original -> rewrite with its intent and what it lost, for the first prompts of every method."""
+    _check(evals, ["intent", "lost"])
+    rows = evals[evals["method"] != "original"].drop_duplicates(["method", "prompt_id"])
+    rows = rows.groupby("method", sort=False).head(per_method)
+    return rows[["method", "original", "prompt", "intent", "lost"]].reset_index(drop=True)
+
+
+def references(evals: pd.DataFrame) -> list[str]:
+    """What every method is compared with: the original prompts, then each baseline evaluated."""
+    methods = _methods(evals)
+    return [m for m in ("original", *BASELINES) if m in methods]
 
 
 def method_table(evals: pd.DataFrame, aggregation: AggregationConfig, n_boot: int = 1000,
                  seed: int = 0) -> pd.DataFrame:
-    """The paper's table: raw per-dimension means, normalised average and overall, with 95% intervals."""
-    _check(evals, [*DIMENSIONS, "overall"])
+    """The paper's table: raw per-dimension means, normalised average and overall, and the mean intent
+    (share of the original's content kept), with 95% intervals."""
+    _check(evals, [*DIMENSIONS, "overall", "intent"])
     values = evals[list(DIMENSIONS)].astype(float).copy()
     values["average"] = normalised(evals, aggregation).mean(axis=1, skipna=False)
     values["overall"] = evals["overall"].astype(float)
+    values["intent"] = evals["intent"].astype(float)
     return _bootstrap_means(evals, values, n_boot, seed)
 
 
@@ -57,18 +75,23 @@ def normalised_table(evals: pd.DataFrame, aggregation: AggregationConfig, n_boot
 
 
 def win_rates(evals: pd.DataFrame, against: list[str]) -> pd.DataFrame:
-    """Win/tie/loss fractions on overall of every method against each reference, paired by (prompt, seed)."""
-    _check(evals, ["overall"])
+    """Win/tie/loss fractions on overall of every method against each reference, paired by (prompt, seed).
+
+    `kept_win` counts a win only where the method's prompt keeps the original's intent: a rewrite that
+    renders better because it swapped the user's cat for a bat is not a win.
+    """
+    _check(evals, ["overall", "keeps_intent"])
     methods = _methods(evals)
     rows = []
     for ref in [r for r in against if r in methods]:
         for method in [m for m in methods if m != ref]:
-            diff = _paired_diff(evals, method, ref)
-            n = len(diff)
+            paired = _paired(evals, method, ref, ("keeps_intent",))
+            diff, n = paired["diff"], len(paired)
             frac = (lambda mask: float(mask.sum()) / n if n else np.nan)
             rows.append({"method": method, "against": ref, "win": frac(diff >= TIE),
+                         "kept_win": frac((diff >= TIE) & paired["keeps_intent"].astype(bool)),
                          "tie": frac(diff.abs() < TIE), "loss": frac(diff <= -TIE), "n": n})
-    return pd.DataFrame(rows, columns=["method", "against", "win", "tie", "loss", "n"])
+    return pd.DataFrame(rows, columns=["method", "against", "win", "kept_win", "tie", "loss", "n"])
 
 
 def stage_progress(evals: pd.DataFrame, stages: tuple[str, ...] = STAGES) -> pd.DataFrame:
@@ -95,7 +118,7 @@ def cross_model_matrix(evals_by_cell: dict[tuple[str, str], pd.DataFrame]) -> pd
         if "original" not in set(evals["method"]) or len(others) != 1:
             raise ValueError(f"cross-model cell ({enhancer!r}, {video_model!r}) needs methods 'original' and "
                              f"exactly one enhancer; got {_methods(evals)}")
-        gains[(enhancer, video_model)] = float(_paired_diff(evals, others[0], "original").mean())
+        gains[(enhancer, video_model)] = float(_paired(evals, others[0], "original")["diff"].mean())
     rows = list(dict.fromkeys(k[0] for k in gains))
     cols = list(dict.fromkeys(k[1] for k in gains))
     matrix = pd.DataFrame(np.nan, index=pd.Index(rows, name="enhancer"),
@@ -155,13 +178,14 @@ def _nan_percentiles(boot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
-def _paired_diff(evals: pd.DataFrame, method: str, ref: str) -> pd.Series:
-    """overall(method) - overall(ref) on the (prompt, seed) pairs where both are finite."""
-    a = evals.loc[evals["method"] == method, [*_KEY, "overall"]]
+def _paired(evals: pd.DataFrame, method: str, ref: str, columns: tuple[str, ...] = ()) -> pd.DataFrame:
+    """diff = overall(method) - overall(ref), plus the method's `columns`, on the (prompt, seed) pairs
+    where both overall scores are finite."""
+    a = evals.loc[evals["method"] == method, [*_KEY, "overall", *columns]]
     b = evals.loc[evals["method"] == ref, [*_KEY, "overall"]]
     joined = a.merge(b, on=_KEY, suffixes=("", "_ref"), validate="one_to_one")
-    diff = joined["overall"].astype(float) - joined["overall_ref"].astype(float)
-    return diff[np.isfinite(diff)]
+    joined["diff"] = joined["overall"].astype(float) - joined["overall_ref"].astype(float)
+    return joined.loc[np.isfinite(joined["diff"]), ["diff", *columns]]
 
 
 def _methods(evals: pd.DataFrame) -> list[str]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol, Sequence
 
+import pandas as pd
+
 from pav.data.intent_vocab import (DERIVED, DETERMINERS, IRREGULAR, NEGATORS, NOT_INFLECTED, NUMBERS, STOPWORDS,
                                    SYNONYMS)
 from pav.data.registry import load_class
@@ -231,6 +233,12 @@ class LexicalIntent:
 INTENT_JUDGES: dict[str, str] = {
     "lexical": "pav.rewards.intent:LexicalIntent",
 }
+
+
+def intent_columns(judge: IntentJudge, originals: Sequence[str], prompts: Sequence[str]) -> pd.DataFrame:
+    """The `intent` and `lost` columns of records, one row per (original, prompt)."""
+    results = judge.judge(list(originals), list(prompts))
+    return pd.DataFrame({"intent": [r.intent for r in results], "lost": [", ".join(r.lost) for r in results]})
 
 
 def load_intent_judge(name: str, options: dict[str, Any] | None = None) -> IntentJudge:

@@ -6,7 +6,7 @@ import pandas as pd
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
 
-from pav.config import OperatorConfig, RunConfig
+from pav.config import IntentConfig, OperatorConfig, RunConfig
 from pav.data.prompts import VBENCH_REWRITES, vbench_rewrites
 from pav.data.records import candidates_frame, check_disjoint, video_path
 from pav.data.schemas import SCHEMAS
@@ -18,9 +18,9 @@ from pav.models.operators import MutationRequest
 from pav.report import markdown_table, write_report
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.evaluation import cross_model_cells, cross_model_matrix, evaluation_tables
-from pav.rewards.selection import evolution_records
 from pav.tasks import STAGE_OPTIONS
 from pav.tasks.mutate import build_operator
+from pav.tasks.select import judged_records
 
 
 def check_held_out(prompts: ArtifactRef, used: list[ArtifactRef]) -> None:
@@ -63,19 +63,19 @@ def rewrite(prompts: ArtifactRef, method: str, model: ArtifactRef | None, stage:
 
 
 def records(method: str, candidates: ArtifactRef, videos: ArtifactRef, scores: ArtifactRef,
-            aggregation: AggregationConfig) -> pd.DataFrame:
-    joined = evolution_records(candidates.read(), videos.read(), scores.read(), aggregation)
+            aggregation: AggregationConfig, intent: IntentConfig) -> pd.DataFrame:
+    joined = judged_records(candidates.read(), videos.read(), scores.read(), aggregation, intent)
     joined["method"] = method
     joined["evaluated_at"] = pd.Timestamp.now(tz="UTC")
     return joined[SCHEMAS["evaluations"][1].names]
 
 
-def collect(runs: list[dict], aggregation: AggregationConfig, stage: str) -> ArtifactRef:
+def collect(runs: list[dict], aggregation: AggregationConfig, intent: IntentConfig, stage: str) -> ArtifactRef:
     """One evaluations table from every (method, seed) run."""
-    frame = pd.concat([records(r["method"], r["candidates"], r["videos"], r["scores"], aggregation) for r in runs],
-                      ignore_index=True)
+    frame = pd.concat([records(r["method"], r["candidates"], r["videos"], r["scores"], aggregation, intent)
+                       for r in runs], ignore_index=True)
     root = runs[0]["candidates"].root
-    return Store(root).write_table("evaluations", stage, content_key("evaluations", runs, aggregation), frame)
+    return Store(root).write_table("evaluations", stage, content_key("evaluations", runs, aggregation, intent), frame)
 
 
 def evaluations_by_model(store: Store) -> dict[str, pd.DataFrame]:

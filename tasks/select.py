@@ -4,17 +4,26 @@ import pandas as pd
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
+from pav.config import IntentConfig
 from pav.data.store import ArtifactRef, Store, content_key
 from pav.rewards.aggregate import AggregationConfig
+from pav.rewards.intent import intent_columns, load_intent_judge
 from pav.rewards.selection import best_per_prompt, evolution_records, sft_pairs
 from pav.tasks import STAGE_OPTIONS
 
 
+def judged_records(candidates, videos, scores, aggregation: AggregationConfig, intent: IntentConfig):
+    """Candidates joined with their scores, and judged for what each prompt keeps of its original."""
+    judge = load_intent_judge(intent.judge, intent.options)
+    return evolution_records(candidates, videos, scores,
+                             intent_columns(judge, candidates["original"], candidates["prompt"]), aggregation)
+
+
 def select(candidates: ArtifactRef, videos: ArtifactRef, scores: ArtifactRef,
-           aggregation: AggregationConfig, stage: str) -> ArtifactRef:
-    """Evolution records of one shard and round: candidates with scores, overall and passes."""
-    records = evolution_records(candidates.read(), videos.read(), scores.read(), aggregation)
-    name = content_key("evolution", candidates, videos, scores, aggregation)
+           aggregation: AggregationConfig, intent: IntentConfig, stage: str) -> ArtifactRef:
+    """Evolution records of one shard and round: candidates with scores, overall, passes and intent."""
+    records = judged_records(candidates.read(), videos.read(), scores.read(), aggregation, intent)
+    name = content_key("evolution", candidates, videos, scores, aggregation, intent)
     return Store(candidates.root).write_table("evolution", stage, name, records)
 
 
@@ -35,6 +44,7 @@ def round_summary(logs: list[ArtifactRef], mutation_stats: list[ArtifactRef], ro
         "best_overall": round(float(best["overall"].mean()), 4),
         "improved": int((best["round"] > 0).sum()),
         "pairs": len(sft_pairs(log)),
+        "drifted": int((~log.loc[log["round"] == round_, "keeps_intent"].astype(bool)).sum()),
         "failed_scores": int(log["overall"].isna().sum()),
         **{k: sum(s[k] for s in stats) for k in ("calls", "cached", "prompt_tokens", "completion_tokens")},
         "cost_usd": round(sum(s["cost_usd"] for s in stats), 4),

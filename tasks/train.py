@@ -16,8 +16,9 @@ from pav.models.enhancer import Enhancer
 from pav.models.llm import resolve_base_model
 from pav.models.training import train_dpo, train_sft
 from pav.models.training_settings import DPOSettings, SFTSettings
-from pav.config import SamplingConfig
+from pav.config import IntentConfig, SamplingConfig
 from pav.rewards.aggregate import AggregationConfig
+from pav.rewards.intent import intent_columns, load_intent_judge
 from pav.rewards.selection import dpo_triplets
 from pav.tasks import STAGE_OPTIONS, stage_logger
 
@@ -58,12 +59,17 @@ def sample(model: ArtifactRef, prompts: ArtifactRef, held_apart: list[ArtifactRe
 
 
 def triplets(candidates: ArtifactRef, scores: ArtifactRef, aggregation: AggregationConfig, margin: float,
-             round_: int, stage: str) -> ArtifactRef:
-    """(prompt, chosen, rejected) from the scored samples through the paper's filter."""
-    samples = pd.concat([candidates.read(), scores.read()[list(DIMENSIONS)]], axis=1)
-    found = dpo_triplets(samples, aggregation, margin, round_)
-    stage_logger().info("%s: %d triplets from %d prompts", stage, len(found), samples["prompt_id"].nunique())
-    name = content_key("triplets", candidates, scores, aggregation, margin, round_)
+             intent: IntentConfig, drift_rejected: bool, round_: int, stage: str) -> ArtifactRef:
+    """(prompt, chosen, rejected) from the scored samples through the paper's filter, intent enforced."""
+    frame = candidates.read()
+    judge = load_intent_judge(intent.judge, intent.options)
+    samples = pd.concat([frame, scores.read()[list(DIMENSIONS)], intent_columns(judge, frame["original"],
+                                                                                frame["prompt"])], axis=1)
+    found = dpo_triplets(samples, aggregation, margin, round_, drift_rejected)
+    stage_logger().info("%s: %d triplets from %d prompts; %d of %d samples lost intent", stage, len(found),
+                        samples["prompt_id"].nunique(), int((samples["intent"] < aggregation.intent_threshold).sum()),
+                        len(samples))
+    name = content_key("triplets", candidates, scores, aggregation, margin, intent, drift_rejected, round_)
     return Store(candidates.root).write_table("triplets", stage, name, found)
 
 

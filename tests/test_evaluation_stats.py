@@ -24,12 +24,28 @@ def evals(shifts: dict[str, float], prompts: int = 12, seeds: tuple[int, ...] = 
         for p in range(prompts):
             for s, seed in enumerate(seeds):
                 row = {"method": method, "prompt_id": f"p{p}", "original": f"prompt {p}", "prompt": f"{method} {p}",
-                       "seed": seed, "video_id": f"{method}-{p}-{seed}", "error": None}
+                       "seed": seed, "video_id": f"{method}-{p}-{seed}", "error": None,
+                       "intent": 1.0, "lost": "", "keeps_intent": True}
                 row.update({d: float(base[d][p, s] + shift) for d in DIMENSIONS})
                 rows.append(row)
     frame = pd.DataFrame(rows)
     frame["overall"] = overall(frame, CFG)
     return frame
+
+
+def test_a_win_that_loses_the_users_intent_is_not_a_kept_win():
+    frame = evals({"original": 0.0, "drifter": 0.5, "faithful": 0.2})
+    drifting = frame["method"] == "drifter"
+    frame.loc[drifting, ["intent", "lost", "keeps_intent"]] = [0.5, "cat", False]
+    frame.loc[drifting & (frame["prompt_id"] == "p0"), ["intent", "lost", "keeps_intent"]] = [1.0, "", True]
+    wins = win_rates(frame, ["original", "faithful"]).set_index(["method", "against"])
+    assert wins.loc[("drifter", "original"), "win"] == 1.0
+    assert wins.loc[("drifter", "original"), "kept_win"] == pytest.approx(2 / 24)  # p0 on both seeds
+    assert wins.loc[("faithful", "original"), "kept_win"] == wins.loc[("faithful", "original"), "win"] == 1.0
+    assert wins.loc[("drifter", "faithful"), "win"] == 1.0 and wins.loc[("drifter", "faithful"), "kept_win"] < 0.1
+    table = method_table(frame, CFG, n_boot=100).set_index("method")
+    assert table.loc["drifter", "intent"] == pytest.approx((22 * 0.5 + 2) / 24)
+    assert table.loc["faithful", "intent"] == 1.0
 
 
 def test_better_method_wins_everywhere_with_separated_intervals():
@@ -43,7 +59,7 @@ def test_better_method_wins_everywhere_with_separated_intervals():
     assert table.loc["dpo-2", "vq"] == pytest.approx(frame.loc[frame.method == "dpo-2", "vq"].mean())
     wins = win_rates(frame, ["original"])
     assert wins.to_dict("records") == [
-        {"method": "dpo-2", "against": "original", "win": 1.0, "tie": 0.0, "loss": 0.0, "n": 24}]
+        {"method": "dpo-2", "against": "original", "win": 1.0, "kept_win": 1.0, "tie": 0.0, "loss": 0.0, "n": 24}]
 
 
 def test_intervals_contain_the_mean_and_are_deterministic_for_a_seed():
@@ -86,8 +102,8 @@ def test_ties_are_counted_and_nan_rows_leave_n():
     frame.loc[failed, [*DIMENSIONS]] = np.nan
     frame["overall"] = overall(frame, CFG)
     wins = win_rates(frame, ["original", "absent"]).set_index(["method", "against"])
-    assert wins.loc[("copy", "original")].to_dict() == {"win": 0.0, "tie": 1.0, "loss": 0.0, "n": 22}
-    assert wins.loc[("half", "original")].to_dict() == {"win": 0.5, "tie": 0.5, "loss": 0.0, "n": 24}
+    assert wins.loc[("copy", "original")].to_dict() == {"win": 0.0, "kept_win": 0.0, "tie": 1.0, "loss": 0.0, "n": 22}
+    assert wins.loc[("half", "original")].to_dict() == {"win": 0.5, "kept_win": 0.5, "tie": 0.5, "loss": 0.0, "n": 24}
     table = method_table(frame, CFG, n_boot=100).set_index("method")
     assert table.loc["copy", "n"] == 22
     assert table.loc["copy", "overall"] == pytest.approx(frame.loc[frame.method == "copy", "overall"].dropna().mean())

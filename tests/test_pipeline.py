@@ -4,6 +4,7 @@ This is the CI run of `pav pipeline --profile quick` (a few minutes on 2 CPU cor
 """
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -101,3 +102,18 @@ def test_rerun_after_success_does_no_work(resumed):
     ran = {name: s.count("Completed") for name, s in states.items() if name in STAGES and "Completed" in s}
     assert ran == {}
     assert again["evaluate"]["evaluations"] == result["evaluate"]["evaluations"]
+
+
+def test_pav_report_prints_intent_and_both_win_rates_against_every_reference(resumed):
+    from typer.testing import CliRunner
+
+    from pav.cli import app
+
+    _, store, _, result, _ = resumed
+    shown = CliRunner().invoke(app, ["report", store.root, "--profile", "quick"])
+    assert shown.exit_code == 0, shown.output
+    assert "intent" in shown.output and "win, kept" in shown.output
+    for reference in ("original", "gpt4-upsampler", "wan-extender", "base-llm"):
+        assert re.search(rf"dpo-2\s*│\s*{reference}\s*│", shown.output), reference
+    evals = result["evaluate"]["evaluations"].read()
+    assert evals["intent"].between(0, 1).all() and evals.loc[evals["method"] == "original", "intent"].eq(1.0).all()

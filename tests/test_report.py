@@ -26,7 +26,9 @@ def evals(prompts: int = 8) -> pd.DataFrame:
     for k, method in enumerate(METHODS):
         for p in range(prompts):
             row = {"method": method, "prompt_id": f"p{p}", "original": f"a red fox {p}", "prompt": f"{method} {p}",
-                   "seed": 0, "video_id": f"{method}-{p}", "error": None}
+                   "seed": 0, "video_id": f"{method}-{p}", "error": None,
+                   "intent": 1.0 if method != "gpt4-upsampler" else 0.75,
+                   "lost": "" if method != "gpt4-upsampler" else "fox", "keeps_intent": method != "gpt4-upsampler"}
             row.update({d: float(rng.uniform(2.0, 3.0) + 0.1 * k) for d in DIMENSIONS[:5]})
             row.update(aesthetic=float(rng.uniform(4, 5) + 0.2 * k), preference=float(rng.uniform(8, 10) + 0.5 * k))
             rows.append(row)
@@ -95,7 +97,9 @@ def test_markdown_has_the_paper_table_win_rates_and_links(report):
     assert "| Method | n | VQ | TC | DD | TVA | FC | Aesthetic | Preference | Average | Overall |" in text
     sft = table.set_index("method").loc["sft"]
     assert f"| sft | 7 | {interval(sft['vq'], sft['vq_lo'], sft['vq_hi'])} |" in text
-    assert "| dpo-2 | original | 100% | 0% | 0% | 8 |" in text
+    assert "| dpo-2 | original | 100% | 100% | 0% | 0% | 8 |" in text
+    assert "| gpt4-upsampler | original |" in text and "| dpo-2 | gpt4-upsampler |" in text  # every baseline
+    assert "| gpt4-upsampler | a red fox 0 | gpt4-upsampler 0 | 0.75 | fox |" in text  # what a rewrite lost
     for name in ("dimensions", "win_rates", "evolution", "stages", "cross_model", "samples"):
         assert f"]({name}.png)" in text
 
@@ -133,4 +137,4 @@ def test_terminal_rows_round_the_table():
     assert [r["method"] for r in rows] == METHODS
     assert rows[2]["n"] == 3 and rows[0]["n"] == 4
     assert rows[-1]["overall"] == round(float(table["overall"].iloc[-1]), 2)
-    assert set(rows[0]) == {"method", "n", *DIMENSIONS, "average", "overall"}
+    assert set(rows[0]) == {"method", "n", *DIMENSIONS, "average", "overall", "intent"}

@@ -1,0 +1,74 @@
+"""Selection keeps what the user asked for: a drifting rewrite is never a pair target, a DPO chosen or
+the best so far that the operator refines, however well it renders."""
+
+import pandas as pd
+import pytest
+
+from pav.config import IntentConfig
+from pav.data.records import candidates_frame
+from pav.data.schemas import DIMENSIONS
+from pav.data.store import Store
+from pav.rewards.aggregate import AggregationConfig
+from pav.rewards.selection import dpo_triplets, sft_pairs, top_history
+from pav.tasks.generate import render
+from pav.tasks.score import score_videos
+from pav.tasks.select import judged_records
+
+AGG = AggregationConfig()
+ORIGINAL = "a black cat jumping onto a windowsill"
+
+
+def test_a_drifting_candidate_with_the_best_score_is_not_the_pair_target(tmp_path):
+    # One round of the data engine on the simulated world, whose rewards prefer a prompt without the
+    # windowsill here: a pixel judge cannot see that the user asked for one.
+    tail = ", golden hour lighting, the camera pans left slowly"
+    faithful = [f"{ORIGINAL}, soft light", f"{ORIGINAL}{tail}"]
+    drifting = [f"a black cat leaping onto a shelf{tail}", f"a black cat{tail}"]
+    prompts = [ORIGINAL, *faithful, *drifting]
+    candidates = candidates_frame(["p"] * 5, [ORIGINAL] * 5, prompts, 1, "test")
+    candidates.loc[0, "round"] = 0
+    store = Store(tmp_path)
+    videos, _ = render(store, "sim-steady", {}, prompts, [0] * 5)
+    scores, _ = score_videos(store, videos, [ORIGINAL] * 5, "cv")
+    log = judged_records(candidates, videos, scores, AGG, IntentConfig())
+    assert log["overall"].iloc[3:].min() > log["overall"].iloc[:3].max()  # the rewards prefer both drifters
+    assert log["passes"].iloc[3:].all()
+    assert log["lost"].iloc[3:].tolist() == ["windowsill", "jumping, windowsill"]  # why they were passed over
+    assert log["keeps_intent"].tolist() == [True, True, True, False, False]
+    [pair] = sft_pairs(log).itertuples()
+    assert pair.completion == f"{ORIGINAL}{tail}"
+    assert list(top_history(log, 3)["p"]["prompt"]) == [f"{ORIGINAL}{tail}", f"{ORIGINAL}, soft light", ORIGINAL]
+
+
+def samples(rows: list[tuple[str, float, float]]) -> pd.DataFrame:
+    """(prompt, level of every dimension, intent) rows of one source prompt's DPO samples."""
+    frame = pd.DataFrame([{"prompt_id": "p", "original": ORIGINAL, "prompt": text, "intent": intent,
+                           **{d: level for d in DIMENSIONS}} for text, level, intent in rows])
+    frame["aesthetic"] = frame["vq"] * 1.6  # image bands: keep every dimension on the same footing
+    frame["preference"] = frame["vq"] * 4.0
+    return frame
+
+
+def test_dpo_never_chooses_a_drifting_sample_and_rejects_it_by_default():
+    frame = samples([("a black bat hovering, golden hour", 3.8, 0.25),  # best score, lost the cat
+                     (f"{ORIGINAL}, golden hour", 3.2, 1.0),
+                     (f"{ORIGINAL}, blurry", 2.5, 1.0),
+                     (f"{ORIGINAL} in the fog", 2.9, 1.0)])
+    [row] = dpo_triplets(frame, AGG, margin=0.3, round_=1).itertuples()
+    assert row.chosen == f"{ORIGINAL}, golden hour" and row.rejected == "a black bat hovering, golden hour"
+    assert (row.chosen_intent, row.rejected_intent) == (1.0, 0.25)
+    [row] = dpo_triplets(frame, AGG, margin=0.3, round_=1, drift_rejected=False).itertuples()
+    assert row.chosen == f"{ORIGINAL}, golden hour" and row.rejected == f"{ORIGINAL}, blurry"
+
+
+def test_a_prompt_whose_only_passing_sample_drifts_gives_no_triplet():
+    frame = samples([("a black bat hovering, golden hour", 3.8, 0.25), (f"{ORIGINAL}, blurry", 1.2, 1.0)])
+    assert dpo_triplets(frame, AGG, margin=0.3, round_=1).empty
+
+
+@pytest.mark.parametrize("threshold, chosen", [(1.0, f"{ORIGINAL}, golden hour"), (0.2, "a black bat, golden hour")])
+def test_the_intent_threshold_is_configurable(threshold, chosen):
+    frame = samples([("a black bat, golden hour", 3.8, 0.25), (f"{ORIGINAL}, golden hour", 3.2, 1.0),
+                     (f"{ORIGINAL}, blurry", 1.5, 1.0)])
+    agg = AggregationConfig(intent_threshold=threshold)
+    assert dpo_triplets(frame, agg, margin=0.3, round_=1, drift_rejected=False).iloc[0]["chosen"] == chosen
