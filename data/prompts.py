@@ -49,14 +49,14 @@ def vbench_text(filename: str) -> str:
     return target.read_text(encoding="utf-8")
 
 
-def clean_prompts(lines: list[str], where: str) -> list[str]:
+def clean_prompts(lines: list[str], where: str, level: int = logging.WARNING) -> list[str]:
     """Strip, drop blank lines and duplicates (keeping first occurrences), saying how many went."""
     stripped = [line.strip() for line in lines]
     kept = list(dict.fromkeys(s for s in stripped if s))
     blank = sum(1 for s in stripped if not s)
     dupes = len(stripped) - blank - len(kept)
     if blank or dupes:
-        log.warning("%s: dropped %d blank lines and %d duplicates", where, blank, dupes)
+        log.log(level, "%s: dropped %d blank lines and %d duplicates", where, blank, dupes)
     return kept
 
 
@@ -64,7 +64,8 @@ def load_prompts(spec: PromptSet, store: Store | None = None) -> pd.DataFrame:
     """Prompts records (prompt_id, prompt, source); an empty set is an error naming its source."""
     if spec.source == "vbench":
         where = f"vbench/{spec.vbench_list}"
-        texts = clean_prompts(vbench_text(f"{spec.vbench_list}.txt").splitlines(), where)
+        # the bundled suite repeats 2 prompts: known, so not worth a warning on every run
+        texts = clean_prompts(vbench_text(f"{spec.vbench_list}.txt").splitlines(), where, logging.INFO)
     elif spec.source == "file":
         if not spec.path:
             raise ValueError("prompt set: source 'file' needs a path")

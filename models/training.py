@@ -6,6 +6,7 @@ import json
 import logging
 import shutil
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import torch
 from datasets import Dataset
 from peft import LoraConfig
 from pydantic import BaseModel
+from transformers import PrinterCallback
 from trl import DPOConfig, DPOTrainer, SFTConfig, SFTTrainer
 
 from pav.models.enhancer import chat_messages
@@ -109,13 +111,17 @@ def _train(method: str, build, base: Path, out_dir: Path, settings: SFTSettings 
     staging.mkdir(parents=True)
     started = time.perf_counter()
     trainer = build(staging / "scratch")
+    trainer.remove_callback(PrinterCallback)  # a dict per logging step on stdout; the log history keeps them
     kept = len(trainer.train_dataset)  # TRL drops rows whose answer is cut off entirely by max_length
     if kept == 0:
         raise ValueError(f"{method}: every row's prompt fills max_length={settings.max_length}; raise max_length")
     if kept < rows:
         log.warning("%s: %d of %d rows dropped: their prompt fills max_length=%d", method, rows - kept, rows,
                     settings.max_length)
-    trainer.train()
+    with warnings.catch_warnings():
+        # transformers' own deprecation, raised inside PEFT/TRL's gradient checkpointing, not by our code
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        trainer.train()
     metrics = _metrics(trainer.state.log_history, trainer.state.global_step, time.perf_counter() - started)
     tokenizer = trainer.processing_class
     model = trainer.model
