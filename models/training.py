@@ -110,17 +110,18 @@ def _train(method: str, build, base: Path, out_dir: Path, settings: SFTSettings 
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     started = time.perf_counter()
-    trainer = build(staging / "scratch")
-    trainer.remove_callback(PrinterCallback)  # a dict per logging step on stdout; the log history keeps them
-    kept = len(trainer.train_dataset)  # TRL drops rows whose answer is cut off entirely by max_length
-    if kept == 0:
-        raise ValueError(f"{method}: every row's prompt fills max_length={settings.max_length}; raise max_length")
-    if kept < rows:
-        log.warning("%s: %d of %d rows dropped: their prompt fills max_length=%d", method, rows - kept, rows,
-                    settings.max_length)
     with warnings.catch_warnings():
         # transformers' own deprecation, raised inside PEFT/TRL's gradient checkpointing, not by our code
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        trainer = build(staging / "scratch")
+        trainer.remove_callback(PrinterCallback)  # a dict per logging step on stdout; the log history keeps them
+        kept = len(trainer.train_dataset)  # TRL drops rows whose answer is cut off entirely by max_length
+        if kept == 0:
+            raise ValueError(f"{method}: every row's prompt fills max_length={settings.max_length}; "
+                             "raise max_length")
+        if kept < rows:
+            log.warning("%s: %d of %d rows dropped: their prompt fills max_length=%d", method, rows - kept, rows,
+                        settings.max_length)
         trainer.train()
     metrics = _metrics(trainer.state.log_history, trainer.state.global_step, time.perf_counter() - started)
     tokenizer = trainer.processing_class

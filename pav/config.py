@@ -41,8 +41,10 @@ class GeneratorConfig(Section):
 class IntentConfig(Section):
     judge: IntentJudgeName = Field(
         "lexical", description="Judge of what a rewrite keeps of the original prompt: lexical (weight-free: every "
-                               "subject, count, colour, action, place, style, number and quoted text must survive)")
-    options: dict[str, Any] = Field(default_factory=dict, description="Options of the intent judge")
+                               "subject, count, colour, action, place, style, number and quoted text must survive) "
+                               "or llm (a chat model behind an OpenAI-compatible endpoint lists and checks them)")
+    options: dict[str, Any] = Field(default_factory=dict, description="Options of the intent judge (llm: model, "
+                                                                      "base_url, api_key_env, cache_dir, prices, ...)")
 
 
 class RewardConfig(Section):

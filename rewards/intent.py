@@ -32,8 +32,27 @@ class IntentResult:
     items: list[str] = field(default_factory=list)  # all content items of the original, as written
 
 
+@dataclass
+class JudgeUsage:
+    """What judging cost: requests sent, answers taken from the cache, tokens and money."""
+
+    calls: int = 0
+    cached: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+    def add(self, calls: int, cached: int, prompt_tokens: int, completion_tokens: int, cost_usd: float) -> None:
+        self.calls += calls
+        self.cached += cached
+        self.prompt_tokens += prompt_tokens
+        self.completion_tokens += completion_tokens
+        self.cost_usd += cost_usd
+
+
 class IntentJudge(Protocol):
     name: str
+    usage: JudgeUsage
 
     def judge(self, originals: Sequence[str], rewrites: Sequence[str]) -> list[IntentResult]:
         """One result per (original, rewrite) pair, in order."""
@@ -175,6 +194,9 @@ class LexicalIntent:
 
     name = "lexical"
 
+    def __init__(self):
+        self.usage = JudgeUsage()  # weight-free: judging costs nothing
+
     def judge(self, originals: Sequence[str], rewrites: Sequence[str]) -> list[IntentResult]:
         if len(originals) != len(rewrites):
             raise ValueError(f"intent judge: {len(originals)} originals but {len(rewrites)} rewrites")
@@ -232,6 +254,7 @@ class LexicalIntent:
 
 INTENT_JUDGES: dict[str, str] = {
     "lexical": "pav.rewards.intent:LexicalIntent",
+    "llm": "pav.rewards.intent_llm:LLMIntent",
 }
 
 

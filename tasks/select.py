@@ -9,14 +9,16 @@ from pav.data.store import ArtifactRef, Store, content_key
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.intent import intent_columns, load_intent_judge
 from pav.rewards.selection import best_per_prompt, evolution_records, sft_pairs
-from pav.tasks import STAGE_OPTIONS
+from pav.tasks import STAGE_OPTIONS, stage_logger
 
 
 def judged_records(candidates, videos, scores, aggregation: AggregationConfig, intent: IntentConfig):
     """Candidates joined with their scores, and judged for what each prompt keeps of its original."""
     judge = load_intent_judge(intent.judge, intent.options)
-    return evolution_records(candidates, videos, scores,
-                             intent_columns(judge, candidates["original"], candidates["prompt"]), aggregation)
+    columns = intent_columns(judge, candidates["original"], candidates["prompt"])
+    if judge.usage.calls or judge.usage.cached:
+        stage_logger().info("intent judge %s: %s", judge.name, judge.usage)
+    return evolution_records(candidates, videos, scores, columns, aggregation)
 
 
 def select(candidates: ArtifactRef, videos: ArtifactRef, scores: ArtifactRef,

@@ -145,7 +145,7 @@ def test_length_mismatch_is_an_error():
 
 
 def test_registry():
-    assert set(INTENT_JUDGES) == {"lexical"}
+    assert set(INTENT_JUDGES) == {"lexical", "llm"}
     judge = load_intent_judge("lexical")
     assert isinstance(judge, LexicalIntent) and judge.name == "lexical"
     assert isinstance(load_intent_judge("lexical", {}), LexicalIntent)

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
-import tempfile
-import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any, Sequence
 
 import openai
 
+from pav.data.chat_endpoint import ChatEndpoint, TransientError
 from pav.models.operators import MutationRequest, MutationResult
 from pav.models.operators.instruction import (
     MalformedAnswer,
@@ -24,11 +19,6 @@ from pav.models.operators.instruction import (
 )
 
 log = logging.getLogger(__name__)
-MAX_BACKOFF_S = 60.0
-
-
-class TransientError(Exception):
-    """429, 5xx, a timeout, a broken connection or body: worth sending again."""
 
 
 class OpenAIChatOperator:
@@ -55,44 +45,25 @@ class OpenAIChatOperator:
         concurrency: int = 4,
         cache_dir: str | None = None,
     ):
-        key = api_key or os.environ.get(api_key_env)
-        if not key:
-            raise ValueError(f"no API key: pass api_key or set the environment variable {api_key_env}")
-        for option, value in [("max_retries", max_retries), ("max_malformed_retries", max_malformed_retries)]:
-            if value < 0:
-                raise ValueError(f"{option} must be >= 0, got {value}")
-        for option, value in [("max_prompt_chars", max_prompt_chars), ("concurrency", concurrency),
-                              ("timeout_s", timeout_s)]:
+        if max_malformed_retries < 0:
+            raise ValueError(f"max_malformed_retries must be >= 0, got {max_malformed_retries}")
+        for option, value in [("max_prompt_chars", max_prompt_chars), ("concurrency", concurrency)]:
             if value <= 0:
                 raise ValueError(f"{option} must be > 0, got {value}")
-        self.model = model
-        self.base_url = base_url
-        self.api_key_env = api_key_env
+        self.endpoint = ChatEndpoint(model, base_url, api_key_env, api_key, timeout_s, max_retries, backoff_s,
+                                     price_in_per_1k, price_out_per_1k, cache_dir)
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.structured = structured
-        self.timeout_s = timeout_s
-        self.max_retries = max_retries
-        self.backoff_s = backoff_s
         self.max_malformed_retries = max_malformed_retries
         self.max_prompt_chars = max_prompt_chars
-        self.price_in_per_1k = price_in_per_1k
-        self.price_out_per_1k = price_out_per_1k
         self.concurrency = concurrency
-        self.cache_dir = cache_dir
-        # Retries are ours (bounded, counted, with our backoff), so the client never retries itself.
-        self._client = openai.OpenAI(api_key=key, base_url=base_url, timeout=timeout_s, max_retries=0)
 
     def settings(self) -> dict[str, Any]:
         """The options that shape the answers and their cost; never the key."""
-        return {
-            "model": self.model, "base_url": self.base_url, "api_key_env": self.api_key_env,
-            "temperature": self.temperature, "max_tokens": self.max_tokens, "structured": self.structured,
-            "timeout_s": self.timeout_s, "max_retries": self.max_retries, "backoff_s": self.backoff_s,
-            "max_malformed_retries": self.max_malformed_retries, "max_prompt_chars": self.max_prompt_chars,
-            "price_in_per_1k": self.price_in_per_1k, "price_out_per_1k": self.price_out_per_1k,
-            "concurrency": self.concurrency, "cache_dir": self.cache_dir,
-        }
+        return {**self.endpoint.settings(), "temperature": self.temperature, "max_tokens": self.max_tokens,
+                "structured": self.structured, "max_malformed_retries": self.max_malformed_retries,
+                "max_prompt_chars": self.max_prompt_chars, "concurrency": self.concurrency}
 
     def __repr__(self) -> str:
         return f"OpenAIChatOperator({self.settings()})"
@@ -112,9 +83,9 @@ class OpenAIChatOperator:
         params = {"temperature": self.temperature, "max_tokens": self.max_tokens}
         if self.structured:
             params["response_format"] = response_format(request.n)
-        key = _cache_key(self.model, messages, params)
+        key = self.endpoint.cache_key(messages, params)
 
-        cached = self._cache_read(key)
+        cached = self.endpoint.cached(key)
         if cached is not None:
             try:
                 result.variants = parse_variants(cached, request.n, self.structured)
@@ -126,10 +97,9 @@ class OpenAIChatOperator:
         conversation = list(messages)
         for attempt in range(self.max_malformed_retries + 1):
             try:
-                answer, refusal = self._send(conversation, params, result)
+                answer, refusal = self.endpoint.send(conversation, params, result)
             except (TransientError, openai.APIError) as e:
-                # A server may echo the key in its error text (401): it must not reach the results.
-                result.error = f"request failed: {e}".replace(self._client.api_key, "[redacted]")
+                result.error = self.endpoint.redact(f"request failed: {e}")
                 return result
             try:
                 if refusal:
@@ -145,55 +115,6 @@ class OpenAIChatOperator:
                                  f"Answer again with exactly {request.n} prompts in the required format."}]
                 continue
             result.error = None
-            self._cache_write(key, {"model": self.model, "messages": messages, "params": params,
-                                    "answer": answer})
+            self.endpoint.remember(key, messages, params, answer)
             return result
         return result
-
-    def _send(self, messages: list[dict], params: dict, result: MutationResult) -> tuple[str, str | None]:
-        """One answer's (text, refusal); transient failures are retried max_retries times with backoff."""
-        for attempt in range(self.max_retries + 1):
-            if attempt:
-                time.sleep(min(self.backoff_s * 2 ** (attempt - 1), MAX_BACKOFF_S))
-            result.calls += 1
-            try:
-                completion = self._client.chat.completions.create(model=self.model, messages=messages, **params)
-            # A body that is not JSON comes from a broken proxy or server, not from the model.
-            except (openai.RateLimitError, openai.InternalServerError, openai.APIConnectionError,
-                    json.JSONDecodeError) as e:
-                log.warning("transient failure (attempt %d of %d): %s",
-                            attempt + 1, self.max_retries + 1, type(e).__name__)
-                error = e
-                continue
-            usage = completion.usage
-            if usage is not None:
-                result.prompt_tokens += usage.prompt_tokens
-                result.completion_tokens += usage.completion_tokens
-                result.cost_usd += (usage.prompt_tokens * self.price_in_per_1k
-                                    + usage.completion_tokens * self.price_out_per_1k) / 1000
-            if not completion.choices:
-                return "", None
-            message = completion.choices[0].message
-            return message.content or "", message.refusal
-        raise TransientError(f"gave up after {self.max_retries + 1} attempts: {type(error).__name__}")
-
-    def _cache_read(self, key: str) -> str | None:
-        if self.cache_dir is None:
-            return None
-        path = Path(self.cache_dir) / f"{key}.json"
-        return json.loads(path.read_text())["answer"] if path.exists() else None
-
-    def _cache_write(self, key: str, entry: dict) -> None:
-        if self.cache_dir is None:
-            return
-        folder = Path(self.cache_dir)
-        folder.mkdir(parents=True, exist_ok=True)
-        # Write then rename, so a concurrent or interrupted run never reads half a file.
-        with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".tmp", delete=False) as f:
-            json.dump(entry, f, ensure_ascii=False, indent=1)
-        os.replace(f.name, folder / f"{key}.json")
-
-
-def _cache_key(model: str, messages: list[dict], params: dict) -> str:
-    material = json.dumps({"model": model, "messages": messages, "params": params}, sort_keys=True)
-    return hashlib.sha256(material.encode()).hexdigest()

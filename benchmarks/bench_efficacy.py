@@ -1,0 +1,135 @@
+"""Does the trained enhancer improve videos while keeping what the user asked for, on prompts it never saw?
+
+Trains on sim-steady and, separately, on sim-scenic (the whole pipeline of a profile, demo by default),
+then evaluates each profile's enhancers on the held-out VBench prompts and on
+benchmarks/everyday_prompts.txt (50 everyday prompts written for this benchmark: not from VBench, not used in
+training), and each DPO-2 on the other video model for the cross-model matrix. Prints one table per video
+model and prompt set, the targets with pass/fail, and last a JSON line. A benchmark, not a test: CPU training
+takes about 15 minutes per video model on 2 cores.
+
+    .venv/bin/python benchmarks/bench_efficacy.py [--profile demo] [--seed 0] [--root DIR] [--set key=value ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from pav.environment import apply_defaults
+
+apply_defaults()
+
+import pandas as pd  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from pav.config import load_config  # noqa: E402
+from pav.data.schemas import DIMENSIONS  # noqa: E402
+from pav.flows.evaluate import evaluate  # noqa: E402
+from pav.flows.pipeline import pipeline  # noqa: E402
+from pav.progress import stage_output  # noqa: E402
+from pav.rewards.evaluation import cross_model_matrix, method_table, references, win_rates  # noqa: E402
+
+EVERYDAY = Path(__file__).with_name("everyday_prompts.txt")
+GENERATORS = ("sim-steady", "sim-scenic")
+console = Console(width=160)
+
+
+def targets(evals: pd.DataFrame, aggregation) -> list[tuple[str, float, str, bool]]:
+    """The issue's bar for DPO-2 on one video model and prompt set: (target, value, bar, met)."""
+    table = method_table(evals, aggregation, n_boot=200).set_index("method")
+    wins = win_rates(evals, references(evals)).set_index(["method", "against"])
+    dpo2 = evals[evals["method"] == "dpo-2"]
+    original = table.loc["original"]
+    rows = [("mean intent", float(dpo2["intent"].mean()), ">= 0.95", dpo2["intent"].mean() >= 0.95),
+            ("fully faithful", float((dpo2["intent"] >= 1.0).mean()), ">= 0.90", (dpo2["intent"] >= 1.0).mean() >= 0.9)]
+    gain = table.loc["dpo-2", "overall"] / original["overall"] - 1
+    rows.append(("overall gain (relative)", float(gain), ">= +0.20", gain >= 0.2))
+    for reference in references(evals):
+        bar = 0.8 if reference == "original" else 0.65
+        kept = float(wins.loc[("dpo-2", reference), "kept_win"])
+        rows.append((f"kept win vs {reference}", kept, f">= {bar:.2f}", kept >= bar))
+    sft, dpo1, dpo2_overall = (float(table.loc[m, "overall"]) for m in ("sft", "dpo-1", "dpo-2"))
+    rows.append(("SFT < DPO-1 <= DPO-2", dpo2_overall - sft, f"{sft:.2f} < {dpo1:.2f} <= {dpo2_overall:.2f}",
+                 sft < dpo1 <= dpo2_overall))
+    for d in DIMENSIONS:
+        drop = float(table.loc["dpo-2", d] / original[d] - 1)
+        rows.append((f"{d} vs original", drop, ">= -0.05", drop >= -0.05))
+    return rows
+
+
+def show(title: str, evals: pd.DataFrame, aggregation) -> list[tuple[str, float, str, bool]]:
+    table = method_table(evals, aggregation, n_boot=200)
+    out = Table(title=title)
+    for col in ("method", "n", *DIMENSIONS, "average", "overall", "intent"):
+        out.add_column(col, justify="left" if col == "method" else "right")
+    for _, r in table.iterrows():
+        out.add_row(r["method"], str(int(r["n"])), *(f"{r[c]:.2f}" for c in (*DIMENSIONS, "average", "overall", "intent")))
+    console.print(out)
+    found = targets(evals, aggregation)
+    bars = Table(title=f"{title}: targets for DPO-2")
+    for col in ("target", "value", "bar", "met"):
+        bars.add_column(col)
+    for name, value, bar, met in found:
+        bars.add_row(name, f"{value:.3f}", bar, "yes" if met else "[red]no[/]")
+    console.print(bars)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="demo")
+    parser.add_argument("--seed", type=int, default=0, help="training seed (SFT and DPO)")
+    parser.add_argument("--root", default=None, help="where the runs go (default: a new temporary directory)")
+    parser.add_argument("--set", dest="sets", action="append", default=[], help="config override, repeatable")
+    args = parser.parse_args()
+    root = Path(args.root or tempfile.mkdtemp(prefix="pav-efficacy-"))
+    console.print(f"runs under {root}, profile {args.profile}, training seed {args.seed}")
+    summary: dict = {"profile": args.profile, "seed": args.seed, "root": str(root), "results": {}}
+    trained, evaluated, configs = {}, {}, {}
+    for generator in GENERATORS:
+        cfg = load_config(args.profile, [f"store={root / generator}", f"generator.name={generator}",
+                                         f"train.sft.seed={args.seed}", f"train.dpo.seed={args.seed}", *args.sets])
+        with stage_output(cfg.store, f"efficacy-{generator}"):
+            result = pipeline(cfg)
+            used = [result["evolve"]["log"], result["train"]["dpo_prompts"]]
+            everyday = load_config(args.profile, [
+                f"store={root / (generator + '-everyday')}", f"generator.name={generator}",
+                f"evaluate.prompts={{source: file, path: {EVERYDAY}}}", "evaluate.baselines=[base-llm]", *args.sets])
+            on_everyday = evaluate(everyday, enhancers=result["train"]["models"], used_prompts=used)
+        configs[generator], trained[generator] = cfg, result
+        evaluated[(generator, "vbench")] = result["evaluate"]["evaluations"].read()
+        evaluated[(generator, "everyday")] = on_everyday["evaluations"].read()
+    cells = {}
+    for generator in GENERATORS:  # each DPO-2 on the other video model, held-out VBench prompts
+        other = next(g for g in GENERATORS if g != generator)
+        with stage_output(configs[other].store, f"efficacy-cross-{generator}"):
+            crossed = evaluate(configs[other], enhancers={f"{generator}-dpo-2": trained[generator]["train"]["models"]["dpo-2"]},
+                               used_prompts=[trained[generator]["evolve"]["log"], trained[generator]["train"]["dpo_prompts"]])
+        evals = crossed["evaluations"].read()
+        cells[(f"{generator}-dpo-2", other)] = evals[evals["method"].isin(["original", f"{generator}-dpo-2"])]
+        own = evaluated[(generator, "vbench")]
+        own = own[own["method"].isin(["original", "dpo-2"])].replace({"method": {"dpo-2": f"{generator}-dpo-2"}})
+        cells[(f"{generator}-dpo-2", generator)] = own
+    for (generator, prompts), evals in evaluated.items():
+        found = show(f"{generator}, {prompts} prompts ({evals['prompt_id'].nunique()})", evals,
+                     configs[generator].rewards.aggregation)
+        summary["results"][f"{generator}/{prompts}"] = {name: {"value": round(value, 4), "met": bool(met)}
+                                                        for name, value, _, met in found}
+    matrix = cross_model_matrix(cells)
+    console.print("Cross-model: mean overall gain over the original prompts (rows: enhancer, columns: video model)")
+    console.print(matrix.round(2).to_string())
+    best_on_own = all(matrix[g].idxmax() == f"{g}-dpo-2" for g in GENERATORS)
+    console.print(f"each enhancer best on its own video model: {'yes' if best_on_own else 'no'}")
+    summary["cross_model"] = {r: {c: round(float(v), 3) for c, v in row.items()} for r, row in matrix.iterrows()}
+    summary["best_on_own_model"] = best_on_own
+    summary["all_met"] = best_on_own and all(t["met"] for r in summary["results"].values() for t in r.values())
+    print(json.dumps(summary))
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
