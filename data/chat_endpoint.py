@@ -65,8 +65,9 @@ class ChatEndpoint:
         """A server may echo the key in its error text (401): it must not reach results or logs."""
         return text.replace(self._client.api_key, "[redacted]")
 
-    def send(self, messages: list[dict], params: dict, usage: Usage) -> tuple[str, str | None]:
-        """One answer's (text, refusal); transient failures are retried max_retries times with backoff.
+    def send(self, messages: list[dict], params: dict, usage: Usage) -> tuple[list[str], str | None]:
+        """The answer's texts (one per choice; params may ask for n) and the first choice's refusal;
+        transient failures are retried max_retries times with backoff.
 
         Raises TransientError when every attempt failed and openai.APIError for a client error (4xx).
         """
@@ -89,9 +90,8 @@ class ChatEndpoint:
                 usage.cost_usd += (completion.usage.prompt_tokens * self.price_in_per_1k
                                    + completion.usage.completion_tokens * self.price_out_per_1k) / 1000
             if not completion.choices:
-                return "", None
-            message = completion.choices[0].message
-            return message.content or "", message.refusal
+                return [""], None
+            return [c.message.content or "" for c in completion.choices], completion.choices[0].message.refusal
         raise TransientError(f"gave up after {self.max_retries + 1} attempts: {type(error).__name__}")
 
     # -- the content cache: one JSON file per (model, messages, params); only usable answers go in ----------

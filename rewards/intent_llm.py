@@ -96,7 +96,7 @@ class LLMIntent:
         conversation, problem = list(messages), ""
         for _ in range(self.max_malformed_retries + 1):
             try:
-                answer, refusal = self.endpoint.send(conversation, self.params, counts)
+                [answer, *_], refusal = self.endpoint.send(conversation, self.params, counts)
             except (TransientError, openai.APIError) as e:
                 return self.endpoint.redact(f"request failed: {e}"), counts, False
             try:

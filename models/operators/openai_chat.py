@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Sequence
@@ -44,7 +45,11 @@ class OpenAIChatOperator:
         price_out_per_1k: float = 0.0,
         concurrency: int = 4,
         cache_dir: str | None = None,
+        request: str = "refine",
     ):
+        if request not in ("refine", "enhance"):
+            raise ValueError(f"request must be 'refine' (the paper's instruction with the scored history) or "
+                             f"'enhance' (the original alone, to a served enhancer), got {request!r}")
         if max_malformed_retries < 0:
             raise ValueError(f"max_malformed_retries must be >= 0, got {max_malformed_retries}")
         for option, value in [("max_prompt_chars", max_prompt_chars), ("concurrency", concurrency)]:
@@ -58,12 +63,13 @@ class OpenAIChatOperator:
         self.max_malformed_retries = max_malformed_retries
         self.max_prompt_chars = max_prompt_chars
         self.concurrency = concurrency
+        self.request = request
 
     def settings(self) -> dict[str, Any]:
         """The options that shape the answers and their cost; never the key."""
         return {**self.endpoint.settings(), "temperature": self.temperature, "max_tokens": self.max_tokens,
                 "structured": self.structured, "max_malformed_retries": self.max_malformed_retries,
-                "max_prompt_chars": self.max_prompt_chars, "concurrency": self.concurrency}
+                "max_prompt_chars": self.max_prompt_chars, "concurrency": self.concurrency, "request": self.request}
 
     def __repr__(self) -> str:
         return f"OpenAIChatOperator({self.settings()})"
@@ -73,6 +79,8 @@ class OpenAIChatOperator:
             return list(pool.map(self._mutate_one, requests))
 
     def _mutate_one(self, request: MutationRequest) -> MutationResult:
+        if self.request == "enhance":
+            return self._enhance_one(request)
         request, warnings = truncate_request(request, self.max_prompt_chars)
         result = MutationResult(variants=[], warnings=warnings)
         try:
@@ -97,7 +105,7 @@ class OpenAIChatOperator:
         conversation = list(messages)
         for attempt in range(self.max_malformed_retries + 1):
             try:
-                answer, refusal = self.endpoint.send(conversation, params, result)
+                [answer, *_], refusal = self.endpoint.send(conversation, params, result)
             except (TransientError, openai.APIError) as e:
                 result.error = self.endpoint.redact(f"request failed: {e}")
                 return result
@@ -117,4 +125,27 @@ class OpenAIChatOperator:
             result.error = None
             self.endpoint.remember(key, messages, params, answer)
             return result
+        return result
+
+    def _enhance_one(self, request: MutationRequest) -> MutationResult:
+        """n samples of a served enhancer (`pav serve`, or vLLM with its checkpoint) for the original alone:
+        the enhancer was trained on the original prompt, not on the scored history."""
+        result = MutationResult(variants=[])
+        messages = [{"role": "user", "content": request.original}]
+        params = {"temperature": self.temperature, "max_tokens": self.max_tokens, "n": request.n}
+        key = self.endpoint.cache_key(messages, params)
+        cached = self.endpoint.cached(key)
+        if cached is not None:
+            result.variants, result.cached = json.loads(cached), 1
+            return result
+        try:
+            texts, _ = self.endpoint.send(messages, params, result)
+        except (TransientError, openai.APIError) as e:
+            result.error = self.endpoint.redact(f"request failed: {e}")
+            return result
+        result.variants = [t.strip() for t in texts if t.strip()]
+        if not result.variants:
+            result.error = "the enhancer answered with no text"
+            return result
+        self.endpoint.remember(key, messages, params, json.dumps(result.variants))
         return result

@@ -1,0 +1,242 @@
+"""`pav serve`: a trained enhancer behind the OpenAI chat-completions protocol, with dynamic batching.
+
+Video pipelines already call rewriters this way (HunyuanVideo's rewrite server, Wan's prompt extender,
+ComfyUI nodes, this project's openai operator). Requests that arrive together are batched into one
+generate call: the batcher takes the first waiting request, gathers more for up to `max_wait_ms`, and
+runs one batch per (temperature, max_tokens, n). A bounded queue answers 503 when it is full.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import queue
+import signal
+import threading
+import time
+import uuid
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from pav.models.enhancer import Enhancer
+from pav.rewards.intent import load_intent_judge
+
+
+class ServeError(Exception):
+    def __init__(self, status: int, message: str, kind: str = "invalid_request_error"):
+        super().__init__(message)
+        self.status, self.message, self.kind = status, message, kind
+
+
+@dataclass
+class Job:
+    prompt: str
+    temperature: float
+    max_tokens: int
+    n: int
+    loop: asyncio.AbstractEventLoop
+    done: asyncio.Future
+
+
+class Batcher:
+    """One worker thread that turns queued jobs into batched generate calls (the model is not thread-safe)."""
+
+    def __init__(self, enhancer: Enhancer, max_batch: int, max_wait_ms: float, queue_size: int):
+        self.enhancer, self.max_batch, self.max_wait = enhancer, max_batch, max_wait_ms / 1000
+        self.jobs: queue.Queue[Job | None] = queue.Queue(maxsize=queue_size)
+        self.batches: list[int] = []  # sizes of the generate calls made, for the benchmark and tests
+        self._thread = threading.Thread(target=self._run, name="pav-batcher", daemon=True)
+        self._thread.start()
+
+    def submit(self, job: Job) -> None:
+        try:
+            self.jobs.put_nowait(job)
+        except queue.Full:
+            raise ServeError(503, f"the queue is full ({self.jobs.maxsize} requests waiting); retry later",
+                             "server_overloaded") from None
+
+    def stop(self) -> None:
+        self.jobs.put(None)
+        self._thread.join(30)
+
+    def _run(self) -> None:
+        while True:
+            first = self.jobs.get()
+            if first is None:
+                return
+            batch, deadline = [first], time.monotonic() + self.max_wait
+            while len(batch) < self.max_batch:
+                try:
+                    job = self.jobs.get(timeout=max(deadline - time.monotonic(), 0))
+                except queue.Empty:
+                    break
+                if job is None:
+                    self.jobs.put(None)  # stop after this batch
+                    break
+                batch.append(job)
+            groups: dict[tuple, list[Job]] = {}
+            for job in batch:
+                groups.setdefault((job.temperature, job.max_tokens, job.n), []).append(job)
+            for (temperature, max_tokens, n), jobs in groups.items():
+                self.batches.append(len(jobs))
+                try:
+                    texts = self.enhancer.enhance([j.prompt for j in jobs], num_return_sequences=n,
+                                                  temperature=temperature, max_new_tokens=max_tokens,
+                                                  batch_size=len(jobs))
+                    outcomes: list[Any] = [t if n > 1 else [t] for t in texts]
+                except Exception as e:  # a failed batch fails its requests, never the server
+                    outcomes = [ServeError(500, f"generation failed: {e}", "server_error")] * len(jobs)
+                for job, outcome in zip(jobs, outcomes):
+                    job.loop.call_soon_threadsafe(_settle, job.done, outcome)
+
+
+def _settle(future: asyncio.Future, outcome: Any) -> None:
+    if future.done():  # the client went away
+        return
+    if isinstance(outcome, Exception):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")  # OpenAI clients send fields we do not use
+    model: str | None = None
+    messages: list[Message] = Field(min_length=1)
+    temperature: float = Field(0.0, ge=0, le=2)
+    max_tokens: int | None = Field(None, ge=1)
+    max_completion_tokens: int | None = Field(None, ge=1)
+    n: int = Field(1, ge=1, le=8)
+
+
+class EnhanceRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    prompts: list[str] = Field(min_length=1, max_length=64)
+    temperature: float = Field(0.0, ge=0, le=2)
+    max_tokens: int | None = Field(None, ge=1)
+
+
+def _text(message: Message) -> str:
+    if isinstance(message.content, str):
+        return message.content
+    return " ".join(part.get("text", "") for part in message.content or [] if part.get("type") == "text")
+
+
+def create_app(model_dir: str | Path, device: str = "cpu", max_batch: int = 16, max_wait_ms: float = 20,
+               queue_size: int = 64, max_prompt_chars: int = 2000, default_max_tokens: int = 160,
+               max_tokens_limit: int = 512, api_key: str | None = None, intent_judge: str = "lexical") -> FastAPI:
+    """The app serving the enhancer in `model_dir` (a `pav train` model directory or its merged/)."""
+    path = Path(model_dir)
+    path = path / "merged" if (path / "merged").is_dir() else path
+    if not (path / "config.json").is_file() and not (path / "adapter_config.json").is_file():
+        raise ValueError(f"{model_dir} is not a model directory (no merged/, config.json or adapter_config.json)")
+    model_id = Path(model_dir).name if Path(model_dir).name != "merged" else Path(model_dir).parent.name
+    batcher = Batcher(Enhancer.from_pretrained(path, device=device), max_batch, max_wait_ms, queue_size)
+    judge = load_intent_judge(intent_judge)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        yield
+        batcher.stop()
+
+    app = FastAPI(title="prompt-a-video enhancer", version="1", lifespan=lifespan)
+    app.state.batcher = batcher
+
+    @app.exception_handler(ServeError)
+    async def _serve_error(_: Request, e: ServeError):
+        return JSONResponse({"error": {"message": e.message, "type": e.kind}}, status_code=e.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, e: RequestValidationError):
+        problems = "; ".join(f"{'.'.join(map(str, err['loc'][1:])) or 'body'}: {err['msg']}" for err in e.errors())
+        return JSONResponse({"error": {"message": f"bad request: {problems}", "type": "invalid_request_error"}},
+                            status_code=400)
+
+    @app.middleware("http")
+    async def _auth(request: Request, call_next):
+        if api_key and request.headers.get("authorization") != f"Bearer {api_key}":
+            return JSONResponse({"error": {"message": "missing or wrong API key (Authorization: Bearer ...)",
+                                           "type": "invalid_api_key"}}, status_code=401)
+        return await call_next(request)
+
+    def check_prompt(prompt: str) -> str:
+        if not prompt.strip():
+            raise ServeError(400, "the prompt to enhance is empty")
+        if len(prompt) > max_prompt_chars:
+            raise ServeError(400, f"the prompt is {len(prompt)} characters; at most {max_prompt_chars}")
+        return prompt.strip()
+
+    def tokens(requested: int | None) -> int:
+        wanted = requested or default_max_tokens
+        if wanted > max_tokens_limit:
+            raise ServeError(400, f"max_tokens {wanted} is above this server's limit of {max_tokens_limit}")
+        return wanted
+
+    async def rewrite(prompt: str, temperature: float, max_tokens: int, n: int) -> list[str]:
+        loop = asyncio.get_running_loop()
+        job = Job(prompt, temperature, max_tokens, n, loop, loop.create_future())
+        batcher.submit(job)
+        return await job.done
+
+    @app.get("/v1/models")
+    async def models() -> dict:
+        return {"object": "list", "data": [{"id": model_id, "object": "model", "owned_by": "prompt-a-video"}]}
+
+    @app.post("/v1/chat/completions")
+    async def chat(body: ChatRequest) -> dict:
+        users = [m for m in body.messages if m.role == "user"]
+        if not users:
+            raise ServeError(400, "messages hold no user message: the last user message is the prompt to enhance")
+        prompt = check_prompt(_text(users[-1]))
+        texts = await rewrite(prompt, body.temperature, tokens(body.max_completion_tokens or body.max_tokens), body.n)
+        tokenizer = batcher.enhancer.tokenizer
+        used = [len(tokenizer(t)["input_ids"]) for t in texts]
+        return {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "object": "chat.completion", "created": int(time.time()),
+                "model": model_id,
+                "choices": [{"index": i, "finish_reason": "stop", "message": {"role": "assistant", "content": t}}
+                            for i, t in enumerate(texts)],
+                "usage": {"prompt_tokens": len(tokenizer(prompt)["input_ids"]), "completion_tokens": sum(used),
+                          "total_tokens": len(tokenizer(prompt)["input_ids"]) + sum(used)}}
+
+    @app.post("/v1/enhance")
+    async def enhance(body: EnhanceRequest) -> dict:
+        prompts = [check_prompt(p) for p in body.prompts]
+        max_tokens = tokens(body.max_tokens)
+        texts = [t[0] for t in await asyncio.gather(*(rewrite(p, body.temperature, max_tokens, 1) for p in prompts))]
+        judged = judge.judge(prompts, texts)
+        return {"model": model_id, "rewrites": [
+            {"prompt": p, "rewrite": t, "intent": r.intent, "lost": r.lost} for p, t, r in zip(prompts, texts, judged)]}
+
+    return app
+
+
+def serve(model_dir: str, host: str, port: int, device: str, max_batch: int, max_wait_ms: float, queue_size: int,
+          api_key_env: str | None) -> None:
+    """Run the server in the foreground until SIGINT or SIGTERM (uvicorn shuts down cleanly)."""
+    import uvicorn
+
+    api_key = os.environ.get(api_key_env) if api_key_env else None
+    if api_key_env and not api_key:
+        raise ValueError(f"--api-key-env {api_key_env}: the variable is not set")
+    app = create_app(model_dir, device=device, max_batch=max_batch, max_wait_ms=max_wait_ms, queue_size=queue_size,
+                     api_key=api_key)
+    print(f"enhancer {model_dir} on http://{host}:{port}/v1 (chat completions, /v1/enhance)", flush=True)
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again for the handler it
+    # found: with these, a requested stop ends in exit 0 instead of death by the signal.
+    stopped = lambda signum, frame: None  # noqa: E731
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, stopped)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
