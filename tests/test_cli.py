@@ -69,7 +69,7 @@ def test_bad_input_to_the_cli_names_the_problem(tmp_path):
 def test_help_is_the_map_of_the_project():
     result = runner.invoke(app, ["--help"])
     for command in ("pipeline", "evolve", "train", "evaluate", "report", "enhance", "generate", "score",
-                    "pairs", "server", "config"):
+                    "pairs", "server", "serve", "config"):
         assert command in result.output
 
 
