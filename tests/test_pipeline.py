@@ -19,6 +19,10 @@ from pav.config import load_config
 from prefect_server import kill_job, stop
 from task_runs import task_states_since
 
+# The module's fixture runs the whole quick pipeline twice (killed, then resumed): minutes on 2 cores, more
+# when the machine is shared, so its budget is larger than the suite's 900 s per test.
+pytestmark = pytest.mark.timeout(1800)
+
 STAGES = ("generate", "score", "select", "mutate", "pairs", "sft", "sample", "triplets", "dpo", "rewrite",
           "evaluations")
 
