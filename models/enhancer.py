@@ -55,9 +55,9 @@ class Enhancer:
         self.tokenizer = tokenizer
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, device: str = "cpu") -> Enhancer:
-        """Load merged weights or a LoRA adapter dir (on top of its base)."""
-        return cls(*load_chat_model(path, device))
+    def from_pretrained(cls, path: str | Path, device: str = "cpu", dtype: str = "fp32") -> Enhancer:
+        """Load merged weights or a LoRA adapter dir (on top of its base); dtype fp32, bf16 or fp16."""
+        return cls(*load_chat_model(path, device, dtype))
 
     def enhance(
         self,

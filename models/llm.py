@@ -77,15 +77,21 @@ def _convert_smollm2(target: Path) -> Path:
     return target
 
 
-def load_chat_model(path: str | Path, device: str = "cpu") -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def load_chat_model(path: str | Path, device: str = "cpu",
+                    dtype: str = "fp32") -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """A model dir with merged weights, or a PEFT adapter dir (merged onto its recorded base), plus its tokenizer."""
+    if dtype not in DTYPES:
+        raise ValueError(f"unknown dtype {dtype!r}; valid: {', '.join(DTYPES)}")
     path = Path(path).resolve() if Path(path).exists() else Path(path)  # adapters record their base's path
     if (path / "adapter_config.json").is_file():
         from peft import AutoPeftModelForCausalLM
 
-        model = AutoPeftModelForCausalLM.from_pretrained(path, dtype=torch.float32).merge_and_unload()
+        model = AutoPeftModelForCausalLM.from_pretrained(path, dtype=DTYPES[dtype]).merge_and_unload()
     else:
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=DTYPES[dtype])
     tokenizer = AutoTokenizer.from_pretrained(path)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token

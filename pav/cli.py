@@ -348,6 +348,7 @@ def server(host: str = "127.0.0.1", port: int = 4200,
 def serve(model: Annotated[str, typer.Option("--model", help="Trained model directory (pav train prints it)")],
           host: str = "127.0.0.1", port: int = 8000,
           device: Annotated[str, typer.Option(help="cpu, cuda, cuda:1, ...")] = "cpu",
+          dtype: Annotated[str, typer.Option(help="fp32 (the CPU default), bf16 or fp16 on a GPU")] = "fp32",
           max_batch: Annotated[int, typer.Option(help="Most requests in one generate call")] = 16,
           max_wait_ms: Annotated[float, typer.Option(help="How long the first request waits for company")] = 20,
           queue: Annotated[int, typer.Option(help="Requests that may wait; beyond it a request gets 503")] = 64,
@@ -359,7 +360,7 @@ def serve(model: Annotated[str, typer.Option("--model", help="Trained model dire
 
     if min(max_batch, queue) < 1 or max_wait_ms < 0:
         raise typer.BadParameter("--max-batch and --queue must be >= 1 and --max-wait-ms >= 0")
-    run(model, host, port, device, max_batch, max_wait_ms, queue, api_key_env)
+    run(model, host, port, device, dtype, max_batch, max_wait_ms, queue, api_key_env)
 
 
 from pav import ops  # noqa: E402

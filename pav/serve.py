@@ -135,7 +135,7 @@ def _text(message: Message) -> str:
     return " ".join(part.get("text", "") for part in message.content or [] if part.get("type") == "text")
 
 
-def create_app(model_dir: str | Path, device: str = "cpu", max_batch: int = 16, max_wait_ms: float = 20,
+def create_app(model_dir: str | Path, device: str = "cpu", dtype: str = "fp32", max_batch: int = 16, max_wait_ms: float = 20,
                queue_size: int = 64, max_prompt_chars: int = 2000, default_max_tokens: int = 160,
                max_tokens_limit: int = 512, api_key: str | None = None, intent_judge: str = "lexical") -> FastAPI:
     """The app serving the enhancer in `model_dir` (a `pav train` model directory or its merged/)."""
@@ -144,7 +144,7 @@ def create_app(model_dir: str | Path, device: str = "cpu", max_batch: int = 16, 
     if not (path / "config.json").is_file() and not (path / "adapter_config.json").is_file():
         raise ValueError(f"{model_dir} is not a model directory (no merged/, config.json or adapter_config.json)")
     model_id = Path(model_dir).name if Path(model_dir).name != "merged" else Path(model_dir).parent.name
-    batcher = Batcher(Enhancer.from_pretrained(path, device=device), max_batch, max_wait_ms, queue_size)
+    batcher = Batcher(Enhancer.from_pretrained(path, device=device, dtype=dtype), max_batch, max_wait_ms, queue_size)
     judge = load_intent_judge(intent_judge)
 
     @asynccontextmanager
@@ -223,16 +223,16 @@ def create_app(model_dir: str | Path, device: str = "cpu", max_batch: int = 16, 
     return app
 
 
-def serve(model_dir: str, host: str, port: int, device: str, max_batch: int, max_wait_ms: float, queue_size: int,
-          api_key_env: str | None) -> None:
+def serve(model_dir: str, host: str, port: int, device: str, dtype: str, max_batch: int, max_wait_ms: float,
+          queue_size: int, api_key_env: str | None) -> None:
     """Run the server in the foreground until SIGINT or SIGTERM (uvicorn shuts down cleanly)."""
     import uvicorn
 
     api_key = os.environ.get(api_key_env) if api_key_env else None
     if api_key_env and not api_key:
         raise ValueError(f"--api-key-env {api_key_env}: the variable is not set")
-    app = create_app(model_dir, device=device, max_batch=max_batch, max_wait_ms=max_wait_ms, queue_size=queue_size,
-                     api_key=api_key)
+    app = create_app(model_dir, device=device, dtype=dtype, max_batch=max_batch, max_wait_ms=max_wait_ms,
+                     queue_size=queue_size, api_key=api_key)
     print(f"enhancer {model_dir} on http://{host}:{port}/v1 (chat completions, /v1/enhance)", flush=True)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again for the handler it
     # found: with these, a requested stop ends in exit 0 instead of death by the signal.

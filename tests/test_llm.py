@@ -61,3 +61,13 @@ def test_the_reply_may_repeat_the_prompt_but_not_itself():
     looping = torch.tensor([prompt + [7, 8, 4, 7, 8]])  # the reply repeats its own "7 8" -> 4 is banned
     scores = NoRepeatInReply(3, len(prompt))(looping, fresh.clone())
     assert scores[0, 4] == -float("inf") and torch.isfinite(scores[0, [0, 1, 2, 3, 5, 6, 7, 8, 9]]).all()
+
+
+def test_the_dtype_is_chosen_by_name(tmp_path):
+    import torch
+
+    path = tiny_chat_model(tmp_path / "m")
+    model, _ = load_chat_model(path, dtype="bf16")
+    assert next(model.parameters()).dtype == torch.bfloat16
+    with pytest.raises(ValueError, match="unknown dtype 'int3'; valid: fp32, bf16, fp16"):
+        load_chat_model(path, dtype="int3")
