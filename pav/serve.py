@@ -71,10 +71,13 @@ class Batcher:
             first = self.jobs.get()
             if first is None:
                 return
-            batch, deadline = [first], time.monotonic() + self.max_wait
+            # Gather until the requests stop coming (a gap of max_wait) or the batch is full; clients that
+            # were all answered at once come back one by one over tens of milliseconds, and a fixed window
+            # from the first arrival split them into half batches. The cap bounds the first one's wait.
+            batch, cap = [first], time.monotonic() + 5 * self.max_wait
             while len(batch) < self.max_batch:
                 try:
-                    job = self.jobs.get(timeout=max(deadline - time.monotonic(), 0))
+                    job = self.jobs.get(timeout=max(min(self.max_wait, cap - time.monotonic()), 0))
                 except queue.Empty:
                     break
                 if job is None:
