@@ -1,6 +1,5 @@
 """The pav command: configuration, rendering and scoring one video, pairs in the release format."""
 
-import json
 
 import pytest
 from typer.testing import CliRunner
