@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Sequence
 
 import openai
@@ -26,14 +25,6 @@ SCHEMA = {"type": "json_schema", "json_schema": {"name": "intent", "strict": Tru
     "properties": {"score": {"type": "number"}, "items": {"type": "array", "items": {
         "type": "object", "additionalProperties": False, "required": ["item", "kept"],
         "properties": {"item": {"type": "string"}, "kept": {"type": "boolean"}}}}}}}}
-
-
-@dataclass
-class _Counts:
-    calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float = 0.0
 
 
 def parse_answer(text: str) -> IntentResult:
@@ -86,10 +77,10 @@ class LLMIntent:
                                f"{failed[0][0]!r} -> {failed[0][1][:60]!r}: {first}")
         return [result for result, _, _ in answers]
 
-    def _judge_one(self, original: str, rewrite: str) -> tuple[IntentResult | str, _Counts, bool]:
+    def _judge_one(self, original: str, rewrite: str) -> tuple[IntentResult | str, JudgeUsage, bool]:
         messages = [{"role": "system", "content": INSTRUCTION},
                     {"role": "user", "content": f"ORIGINAL: {original}\nREWRITE: {rewrite}"}]
-        counts, key = _Counts(), self.endpoint.cache_key(messages, self.params)
+        counts, key = JudgeUsage(), self.endpoint.cache_key(messages, self.params)
         cached = self.endpoint.cached(key)
         if cached is not None:
             return parse_answer(cached), counts, True
