@@ -7,7 +7,7 @@ from pathlib import Path
 
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from pav.models.llm import generate_chat, load_chat_model
+from pav.models.llm import SharedPrefix, generate_chat, load_chat_model
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,12 @@ class Enhancer:
     def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase):
         self.model = model
         self.tokenizer = tokenizer
+        # Every chat starts with the task instruction: learn its tokens from two unlike prompts, so that a
+        # single request (pav serve) reuses the instruction's keys and values too.
+        self.shared_prefix = SharedPrefix(model)
+        probes = [tokenizer.apply_chat_template(chat_messages(p), add_generation_prompt=True, tokenize=False)
+                  for p in ("a cat", "Zebras run")]
+        self.shared_prefix.learn([tokenizer(text, add_special_tokens=False)["input_ids"] for text in probes])
 
     @classmethod
     def from_pretrained(cls, path: str | Path, device: str = "cpu", dtype: str = "fp32") -> Enhancer:
@@ -73,7 +79,8 @@ class Enhancer:
         conversations = [chat_messages(p) for p in prompts]
         replies = generate_chat(self.model, self.tokenizer, conversations, num_return_sequences=num_return_sequences,
                                 temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, seed=seed,
-                                batch_size=batch_size, no_repeat_ngram_size=NO_REPEAT_NGRAM)
+                                batch_size=batch_size, no_repeat_ngram_size=NO_REPEAT_NGRAM,
+                                shared_prefix=self.shared_prefix)
         results = [[self._checked(prompt, r) for r in rewrites] for prompt, rewrites in zip(prompts, replies)]
         return [r[0] for r in results] if num_return_sequences == 1 else results
 

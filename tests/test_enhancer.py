@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from pav.models.enhancer import Enhancer, chat_messages, is_degenerate
-from pav.models.llm import clean_reply, generate_chat, load_chat_model
+from pav.models.enhancer import TASK_INSTRUCTION, Enhancer, chat_messages, is_degenerate
+from pav.models.llm import SharedPrefix, clean_reply, decode, generate_chat, load_chat_model, stop_token_ids
 from tiny_models import ENHANCER_STYLE, tiny_chat_model, trained_tiny_enhancer, vbench_prompts
 
 PROMPTS = ["a cat", "In a still frame, a stop sign", "a person is riding a bike along a quiet river road at dusk"]
@@ -29,9 +29,63 @@ def test_batched_greedy_equals_one_by_one_with_left_padding(enhancer):
     batched = generate_chat(model, tokenizer, conversations, temperature=0, max_new_tokens=24, batch_size=3)
     single = [generate_chat(model, tokenizer, [c], temperature=0, max_new_tokens=24)[0] for c in conversations]
     assert batched == single
-    assert tokenizer.padding_side == "left"
     assert enhancer.enhance(PROMPTS, temperature=0, max_new_tokens=24) == [
         enhancer.enhance([p], temperature=0, max_new_tokens=24)[0] for p in PROMPTS]
+
+
+def _rows(tokenizer, prompts):
+    texts = [tokenizer.apply_chat_template(chat_messages(p), add_generation_prompt=True, tokenize=False)
+             for p in prompts]
+    return [tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
+
+
+def test_shared_instruction_prefix_is_learned_and_computes_what_a_full_prefill_does(enhancer):
+    model, tokenizer = enhancer.model, enhancer.tokenizer
+    rows = _rows(tokenizer, PROMPTS)
+    n = enhancer.shared_prefix.match(rows)
+    instruction = len(tokenizer(TASK_INSTRUCTION, add_special_tokens=False)["input_ids"])
+    assert n >= instruction  # the whole instruction, learned when the enhancer was built
+    assert all(r[:n] == rows[0][:n] for r in rows) and rows[0][n:] != rows[1][n:]
+    # The next-token logits of a [prefix][padding][own tokens] row equal an unpadded full prefill (fp32 noise).
+    cache = enhancer.shared_prefix.cache_for(rows, n)
+    width = max(len(r) for r in rows) - n
+    ids = torch.tensor([r[:n] + [tokenizer.pad_token_id] * (width - len(r) + n) + r[n:] for r in rows])
+    mask = torch.tensor([[1] * n + [0] * (width - len(r) + n) + [1] * (len(r) - n) for r in rows])
+    with torch.no_grad():
+        position_ids = (mask.cumsum(-1) - 1).clamp(min=0)[:, n:]
+        reused = model(input_ids=ids[:, n:], attention_mask=mask, position_ids=position_ids, cache=cache).logits[:, -1]
+        for i, row in enumerate(rows):
+            full = model(input_ids=torch.tensor([row])).logits[0, -1]
+            torch.testing.assert_close(reused[i], full, atol=1e-4, rtol=1e-4)
+
+
+def test_greedy_replies_are_the_same_with_and_without_the_shared_prefix(enhancer):
+    model, tokenizer = enhancer.model, enhancer.tokenizer
+    conversations = [chat_messages(p) for p in PROMPTS]
+    unshared = SharedPrefix(model)
+    unshared.MIN_TOKENS = 10 ** 6  # never long enough: every row prefills its own instruction
+    without = generate_chat(model, tokenizer, conversations, temperature=0, max_new_tokens=24, shared_prefix=unshared)
+    with_prefix = generate_chat(model, tokenizer, conversations, temperature=0, max_new_tokens=24,
+                                shared_prefix=enhancer.shared_prefix)
+    assert unshared.match(_rows(tokenizer, PROMPTS)) == 0
+    assert with_prefix == without
+
+
+def test_decode_matches_hf_generate_greedy_and_drops_stopped_rows(enhancer):
+    """The reference is transformers' own generate on the same left-padded batch."""
+    model, tokenizer = enhancer.model, enhancer.tokenizer
+    rows = _rows(tokenizer, PROMPTS + ["a dog"])
+    width = max(len(r) for r in rows)
+    ids = torch.tensor([[tokenizer.pad_token_id] * (width - len(r)) + r for r in rows])
+    mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows])
+    stops = stop_token_ids(tokenizer)
+    ours = decode(model, ids, mask, stops, max_new_tokens=30)
+    theirs = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=30, do_sample=False,
+                            eos_token_id=stops, pad_token_id=tokenizer.pad_token_id)[:, width:].tolist()
+    for mine, reference in zip(ours, theirs):
+        first_stop = next((i for i, t in enumerate(reference) if t in stops), len(reference))
+        assert mine == reference[:first_stop]
+    assert len({len(t) for t in ours}) > 1  # rows stopped at different steps, so some left the batch early
 
 
 def test_generation_stops_at_the_end_of_turn_and_strips_scaffolding(enhancer):
