@@ -52,6 +52,7 @@ class ArtifactRef(BaseModel):
     root: str
     path: str  # relative to root
     kind: str  # a schema kind, or "file" / "dir"
+    failed: int = 0  # rows recorded with an error: a stage holding them is redone, never trusted as final
 
     def exists(self) -> bool:
         store = Store(self.root)
@@ -162,13 +163,14 @@ class Store:
         return f"{stage.strip('/')}/{kind}/{name}.parquet"
 
     def write_table(self, kind: str, stage: str, name: str, df: pd.DataFrame) -> ArtifactRef:
-        """Validate against the kind's schema and write atomically."""
+        """Validate against the kind's schema and write atomically; the ref counts rows with an error."""
         path = self.table_path(kind, stage, name)
         table = to_arrow(kind, df, where=self.url(path))
         buf = io.BytesIO()
         pq.write_table(table, buf)
         self.write_bytes(path, buf.getvalue())
-        return ArtifactRef(root=self.root, path=path, kind=kind)
+        failed = int(df["error"].notna().sum()) if "error" in df.columns else 0
+        return ArtifactRef(root=self.root, path=path, kind=kind, failed=failed)
 
     def read_table(self, ref: ArtifactRef | str, kind: str | None = None) -> pd.DataFrame:
         """Read and check a table: schema tag, version and columns; errors name the file."""

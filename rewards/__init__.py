@@ -54,6 +54,13 @@ def load_reward(name: str, options: dict[str, Any] | None = None) -> Reward:
     return _loaded[key]
 
 
+def unload_rewards() -> int:
+    """Drop every reward model this process holds (the next stage needs the memory); returns how many."""
+    count = len(_loaded)
+    _loaded.clear()
+    return count
+
+
 def suite_rewards(suite: str, options: dict[str, dict[str, Any]] | None = None) -> list[Reward]:
     """The suite's rewards; together they must provide each dimension exactly once."""
     if suite not in SUITES:

@@ -1,13 +1,18 @@
 """Prefect tasks: one module per paper stage, each a thin wrapper over plain functions.
 
 Every stage task returns artifact references (JSON-serialised, never DataFrames, never pickle) and
-is cached on INPUTS + TASK_SOURCE, with one addition: a cached result whose artifact has since been
-deleted is not trusted, so that stage recomputes instead of handing out a dangling reference.
+is cached on INPUTS + TASK_SOURCE + the implementation version of the code it runs, with two more
+rules: a cached result whose artifact has since been deleted is not trusted, so that stage recomputes
+instead of handing out a dangling reference; and neither is one that recorded failed items (a video
+that ran out of memory, a score that timed out), so the next run redoes them, and only them, since
+the finished items come from the per-item caches.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -19,6 +24,7 @@ from prefect.filesystems import RemoteFileSystem
 from prefect.logging import get_run_logger
 from prefect.utilities.hashing import hash_objects
 
+from pav.data.registry import code_version
 from pav.data.store import ArtifactRef, Store, content_key
 
 
@@ -34,19 +40,20 @@ def _refs(value: Any) -> list[ArtifactRef]:
 
 @dataclass
 class StoredArtifacts(CachePolicy):
-    """INPUTS + TASK_SOURCE, moved to a fresh key when the cached result's artifacts are gone."""
+    """INPUTS + TASK_SOURCE + the code_version of its module, moved to a fresh key when the cached result is not final."""
 
     def compute_key(self, task_ctx: TaskRunContext, inputs: dict[str, Any],
                     flow_parameters: dict[str, Any], **kwargs: Any) -> Optional[str]:
         key = (INPUTS + TASK_SOURCE).compute_key(task_ctx, inputs, flow_parameters, **kwargs)
+        key = key and hash_objects(key, code_version(task_ctx.task.fn.__module__))
         records = task_ctx.result_store
-        # Each deletion moves the key one step along a deterministic chain, so later runs find the
-        # recomputed record while the stale one is never read again.
+        # Each untrusted record moves the key one step along a deterministic chain, so later runs find
+        # the recomputed record while the stale one is never read again.
         while key is not None and records.exists(key):
-            cached = records.read(key).result
-            if all(ref.exists() for ref in _refs(cached)):
+            refs = _refs(records.read(key).result)
+            if all(ref.exists() and not ref.failed for ref in refs):
                 break
-            key = hash_objects(key, "artifact-deleted")
+            key = hash_objects(key, "not-final")
         return key
 
 
@@ -81,3 +88,35 @@ def stage_logger():
         return get_run_logger()
     except MissingContextError:
         return logging.getLogger("pav")
+
+
+def hold_models(family: str) -> None:
+    """Keep only `family`'s models ("generator", "rewards" or "llm") in this worker process.
+
+    A worker runs generate, score, sample and train one after another: holding CogVideoX-5B,
+    VideoScore, MPS, CLIP and Llama-3-8B together would not fit a GPU (docs/real-models.md has the
+    per-stage plan), so entering a stage releases the others and returns their CUDA memory.
+    """
+    # Looked up, not imported: a family this process never loaded holds nothing, and an import here
+    # would make every stage's code_version depend on every backend.
+    released = 0
+    for name, package, unload in (("generator", "pav.models.generators", "unload_generators"),
+                                  ("rewards", "pav.rewards", "unload_rewards")):
+        if family != name and package in sys.modules:
+            released += getattr(sys.modules[package], unload)()
+    if released:
+        gc.collect()
+        free_gpu_cache()
+
+
+def free_gpu_cache() -> None:
+    """Return cached CUDA memory to the driver (a no-op where torch was never loaded or has no GPU)."""
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def is_out_of_memory(error: BaseException) -> bool:
+    """CUDA (or CPU allocator) out of memory: worth a retry with a smaller batch after freeing the cache."""
+    return (isinstance(error, MemoryError) or type(error).__name__ == "OutOfMemoryError"
+            or "out of memory" in str(error).lower())

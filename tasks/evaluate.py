@@ -18,7 +18,7 @@ from pav.models.operators import MutationRequest
 from pav.report import markdown_table, write_report
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.evaluation import cross_model_cells, cross_model_matrix, evaluation_tables
-from pav.tasks import STAGE_OPTIONS
+from pav.tasks import STAGE_OPTIONS, hold_models
 from pav.tasks.mutate import build_operator
 from pav.tasks.select import judged_records
 
@@ -56,6 +56,7 @@ def rewrite(prompts: ArtifactRef, method: str, model: ArtifactRef | None, stage:
             raise ValueError(f"method {method!r} needs a trained model or a base model")
         path = (resolve_base_model(base_model) if model is None
                 else Store(model.root).local_dir(model.path) / "merged")
+        hold_models("llm")
         texts = Enhancer.from_pretrained(path).enhance(originals, temperature=0, max_new_tokens=max_new_tokens or 64)
     candidates = candidates_frame(frame["prompt_id"], originals, texts, 0, method)
     name = content_key("rewrite", prompts, method, model, operator, base_model, max_new_tokens)

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pandas as pd
+import torch
 from prefect import task
 
 from pav.config import GeneratorConfig
@@ -15,8 +16,8 @@ from pav.data.records import video_path
 from pav.data.schemas import SCHEMAS
 from pav.data.store import ArtifactRef, ItemCache, Store, content_key
 from pav.data.video import encode_mp4
-from pav.models.generators import load_generator
-from pav.tasks import STAGE_OPTIONS, stage_logger
+from pav.models.generators import Generator, Video, load_generator
+from pav.tasks import STAGE_OPTIONS, hold_models, is_out_of_memory, stage_logger
 
 
 def video_id(generator: str, settings: dict[str, Any], prompt: str, seed: int) -> str:
@@ -30,6 +31,7 @@ def render(store: Store, generator_name: str, options: dict[str, Any], prompts: 
     Finished videos (from any earlier round, run or worker on this store) are reused; failures are
     recorded per video and not cached, so a later run tries them again.
     """
+    hold_models("generator")
     generator = load_generator(generator_name, options)
     settings = generator.settings()
     ids = [video_id(generator_name, settings, p, s) for p, s in zip(prompts, seeds)]
@@ -40,7 +42,7 @@ def render(store: Store, generator_name: str, options: dict[str, Any], prompts: 
     for start in range(0, len(todo), batch_size):
         batch = todo[start:start + batch_size]
         began = time.perf_counter()
-        videos = generator.generate([p for _, p, _ in batch], [s for _, _, s in batch])
+        videos = _generate(generator, [p for _, p, _ in batch], [s for _, _, s in batch])
         each = (time.perf_counter() - began) / len(batch)
         for (vid, prompt, seed), video in zip(batch, videos):
             row = {"video_id": vid, "prompt": prompt, "seed": int(seed), "generator": generator_name,
@@ -57,6 +59,24 @@ def render(store: Store, generator_name: str, options: dict[str, Any], prompts: 
             rows[vid] = row
     frame = pd.DataFrame([rows[vid] for vid in ids], columns=SCHEMAS["videos"][1].names)
     return frame, {"rendered": len(todo), "reused": reused}
+
+
+def _generate(generator: Generator, prompts: list[str], seeds: list[int]) -> list[Video]:
+    """The batch's videos; out of memory halves the batch (the cache freed first), any other error
+    becomes each video's error, recorded and retried by the next run, never a lost shard."""
+    try:
+        return generator.generate(prompts, seeds)
+    except Exception as e:
+        if is_out_of_memory(e) and len(prompts) > 1:
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            half = len(prompts) // 2
+            stage_logger().warning("out of memory rendering %d videos: retrying as %d + %d", len(prompts), half,
+                                   len(prompts) - half)
+            return _generate(generator, prompts[:half], seeds[:half]) + _generate(generator, prompts[half:],
+                                                                                  seeds[half:])
+        stage_logger().warning("rendering %d videos failed: %s", len(prompts), e)
+        return [Video(None, 0.0, f"{type(e).__name__}: {e}") for _ in prompts]
 
 
 def generate(candidates: ArtifactRef, generator: GeneratorConfig, seed: int, stage: str) -> ArtifactRef:

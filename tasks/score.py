@@ -14,7 +14,7 @@ from pav.data.schemas import DIMENSIONS, SCHEMAS
 from pav.data.store import ArtifactRef, ItemCache, Store, content_key
 from pav.data.video import VideoDecodeError, decode_mp4
 from pav.rewards import suite_rewards
-from pav.tasks import STAGE_OPTIONS, stage_logger
+from pav.tasks import STAGE_OPTIONS, hold_models, stage_logger
 
 
 def score_videos(store: Store, videos: pd.DataFrame, originals: list[str], suite: str,
@@ -24,6 +24,7 @@ def score_videos(store: Store, videos: pd.DataFrame, originals: list[str], suite
     A video that failed to render or decode gets NaN scores and its error, never a crashed batch;
     only complete scores are cached.
     """
+    hold_models("rewards")
     keys = [content_key("score", v, o, suite, options or {}) for v, o in zip(videos["video_id"], originals)]
     finished = ItemCache(store, "cache/scores")
     rows = finished.get_many(keys)
@@ -50,7 +51,14 @@ def score_videos(store: Store, videos: pd.DataFrame, originals: list[str], suite
     if ok:
         prompts = [originals[i] for _, i in ok]
         for reward in suite_rewards(suite, options):
-            for (key, _), scores in zip(ok, reward.score(frames, prompts)):
+            try:
+                scored = reward.score(frames, prompts)
+            except Exception as e:  # recorded on each video and retried by the next run, never cached
+                stage_logger().warning("reward %s failed on %d videos: %s", reward.name, len(frames), e)
+                for key, _ in ok:
+                    rows[key]["error"] = f"{reward.name}: {type(e).__name__}: {e}"
+                continue
+            for (key, _), scores in zip(ok, scored):
                 rows[key].update({d: float(scores[d]) for d in reward.dimensions})
         for key, _ in ok:
             if all(np.isfinite(rows[key][d]) for d in DIMENSIONS):

@@ -20,10 +20,11 @@ from pav.config import IntentConfig, SamplingConfig
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.intent import intent_columns, load_intent_judge
 from pav.rewards.selection import dpo_triplets
-from pav.tasks import STAGE_OPTIONS, stage_logger
+from pav.tasks import STAGE_OPTIONS, hold_models, stage_logger
 
 
 def _train_into_store(store: Store, path: str, train_fn) -> dict[str, ArtifactRef]:
+    hold_models("llm")
     with tempfile.TemporaryDirectory(prefix="pav-train-") as scratch:
         metrics = train_fn(Path(scratch) / "model")
         model = store.put_dir(Path(scratch) / "model", path)
@@ -48,6 +49,7 @@ def sample(model: ArtifactRef, prompts: ArtifactRef, held_apart: list[ArtifactRe
     store = Store(model.root)
     frame = prompts.read()
     check_disjoint(frame, [ref.read() for ref in held_apart], "DPO")
+    hold_models("llm")
     enhancer = Enhancer.from_pretrained(store.local_dir(model.path) / "merged")
     samples = enhancer.enhance(frame["prompt"].tolist(), num_return_sequences=sampling.candidates,
                                temperature=sampling.temperature, max_new_tokens=sampling.max_new_tokens, seed=round_)

@@ -50,3 +50,10 @@ def load_generator(name: str, options: dict[str, Any] | None = None) -> Generato
     if key not in _loaded:
         _loaded[key] = load_class(GENERATORS, name, "generator")(**(options or {}))
     return _loaded[key]
+
+
+def unload_generators() -> int:
+    """Drop every generator this process holds (the next stage needs the memory); returns how many."""
+    count = len(_loaded)
+    _loaded.clear()
+    return count

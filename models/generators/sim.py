@@ -21,7 +21,9 @@ Hidden preferences, for maintainers:
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Sequence
 
 import cv2
@@ -206,11 +208,19 @@ class SimGenerator:
 
     name: str  # the profile, set by the registered subclasses below
 
-    def __init__(self, frames: int = 16, size: int = 64, fps: float = 8.0):
+    def __init__(self, frames: int = 16, size: int = 64, fps: float = 8.0, gpu_seconds: float = 0.0,
+                 fail_first: Sequence[str] = (), fail_ledger: str | None = None):
+        """gpu_seconds: a wait per video standing in for a real model's GPU time (it is not CPU work), so
+        benchmarks of the worker pool see GPU-shaped stages. fail_first / fail_ledger: fault injection
+        for testing failure handling: each listed prompt fails on its first attempt per seed (attempts
+        are remembered as files in fail_ledger, across processes). Neither changes a video."""
         if frames < 1 or size < 16 or size % 4:
             raise ValueError(f"need frames >= 1 and a size >= 16 divisible by 4, got frames={frames}, size={size}")
+        if fail_first and not fail_ledger:
+            raise ValueError("fail_first needs fail_ledger: a directory that remembers first attempts")
         self.profile = PROFILES[self.name]
         self.frames, self.size, self.fps = frames, size, float(fps)
+        self.gpu_seconds, self.fail_first, self.fail_ledger = float(gpu_seconds), set(fail_first), fail_ledger
 
     def settings(self) -> dict[str, Any]:
         return {"profile": self.name, "size": self.size, "frames": self.frames, "fps": self.fps,
@@ -224,8 +234,21 @@ class SimGenerator:
             if not isinstance(prompt, str):
                 out.append(Video(None, self.fps, f"prompt must be a string, got {type(prompt).__name__}"))
                 continue
+            time.sleep(self.gpu_seconds)
+            if prompt in self.fail_first and self._first_attempt(prompt, int(seed)):
+                out.append(Video(None, self.fps, "injected failure: first attempt (fail_first)"))
+                continue
             out.append(Video(self.render(prompt, int(seed)), self.fps))
         return out
+
+    def _first_attempt(self, prompt: str, seed: int) -> bool:
+        marker = Path(self.fail_ledger) / hashlib.sha256(f"{seed}\0{prompt}".encode()).hexdigest()
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            marker.touch(exist_ok=False)
+        except FileExistsError:
+            return False
+        return True
 
     def render(self, prompt: str, seed: int) -> np.ndarray:
         """One video, uint8 (frames, size, size, 3)."""
