@@ -8,7 +8,6 @@ import time
 from typing import Any
 
 import pandas as pd
-import torch
 from prefect import task
 
 from pav.config import GeneratorConfig
@@ -17,7 +16,7 @@ from pav.data.schemas import SCHEMAS
 from pav.data.store import ArtifactRef, ItemCache, Store, content_key
 from pav.data.video import encode_mp4
 from pav.models.generators import Generator, Video, load_generator
-from pav.tasks import STAGE_OPTIONS, hold_models, is_out_of_memory, stage_logger
+from pav.tasks import STAGE_OPTIONS, free_gpu_cache, hold_models, is_out_of_memory, stage_logger
 
 
 def video_id(generator: str, settings: dict[str, Any], prompt: str, seed: int) -> str:
@@ -68,8 +67,7 @@ def _generate(generator: Generator, prompts: list[str], seeds: list[int]) -> lis
         return generator.generate(prompts, seeds)
     except Exception as e:
         if is_out_of_memory(e) and len(prompts) > 1:
-            if torch.cuda.is_available():
-                torch.cuda.empty_cache()
+            free_gpu_cache()
             half = len(prompts) // 2
             stage_logger().warning("out of memory rendering %d videos: retrying as %d + %d", len(prompts), half,
                                    len(prompts) - half)
@@ -84,7 +82,7 @@ def generate(candidates: ArtifactRef, generator: GeneratorConfig, seed: int, sta
     store = Store(candidates.root)
     prompts = candidates.read()["prompt"].tolist()
     videos, counts = render(store, generator.name, generator.options, prompts, [seed] * len(prompts),
-                            batch_size=int(generator.options.get("batch_size", 16)))
+                            batch_size=generator.render_batch)
     stage_logger().info("%s: rendered %d videos, reused %d", stage, counts["rendered"], counts["reused"])
     return store.write_table("videos", stage, content_key("videos", candidates, generator, seed), videos)
 
