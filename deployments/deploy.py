@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from uuid import UUID
 
 from prefect import flow
+from prefect.automations import Automation
+from prefect.client.schemas.objects import StateType
+from prefect.events.actions import ChangeFlowRunState
+from prefect.events.schemas.automations import EventTrigger, Posture
+from prefect.events.schemas.events import ResourceSpecification
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import WorkPoolCreate, WorkPoolUpdate
 from prefect.client.schemas.schedules import CronSchedule
@@ -12,7 +18,7 @@ from prefect.exceptions import ObjectNotFound
 from prefect.states import Scheduled
 from prefect.workers.process import ProcessWorker
 
-from pav.deployments import DEPLOYMENTS, POOLS
+from pav.deployments import DEPLOYMENTS, HEARTBEAT_S, POOLS, ZOMBIE_AFTER_S
 from pav.config import RunConfig
 from pav.environment import PROJECT_DIR
 
@@ -31,24 +37,51 @@ def ensure_pools(gpus: int) -> None:
             client.update_work_pool(name, WorkPoolUpdate(concurrency_limit=limits[name]))
 
 
-def deploy_all(config: RunConfig, inbox: str = "inbox", gpus: int = 1) -> list[str]:
-    """Create the pools and every deployment, with `config` as the run form's defaults."""
+def deploy_all(config: RunConfig, inbox: str = "inbox", gpus: int = 1,
+               zombie_after_s: float = ZOMBIE_AFTER_S) -> list[str]:
+    """Create the pools, every deployment (with `config` as the run form's defaults) and the automation
+    that marks silent runs Crashed."""
     if gpus < 1:
         raise ValueError(f"gpus must be at least 1, got {gpus}")
     ensure_pools(gpus)
-    stage = config.model_copy(update={"dispatch": "in-process"}).model_dump(mode="json")
-    orchestrating = config.model_copy(update={"dispatch": "deployments"}).model_dump(mode="json")
     for full_name, spec in DEPLOYMENTS.items():
         loaded = flow.from_source(source=str(PROJECT_DIR), entrypoint=spec.entrypoint)
-        parameters = {"config": orchestrating if spec.pool == "cpu" else stage}
+        parameters = {}
+        if spec.dispatch:
+            parameters["config"] = config.model_copy(update={"dispatch": spec.dispatch}).model_dump(mode="json")
         if spec.cron:
             parameters["inbox"] = inbox
         loaded.to_deployment(
             name=full_name.split("/", 1)[1], work_pool_name=spec.pool, parameters=parameters,
             schedules=[CronSchedule(cron=spec.cron, timezone="UTC")] if spec.cron else None,
-            tags=[spec.pool],
+            tags=[spec.pool], job_variables={"env": {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_S)}},
         ).apply()
+    ensure_zombie_automation(zombie_after_s)
     return list(DEPLOYMENTS)
+
+
+ZOMBIE_AUTOMATION = "pav: mark silent flow runs Crashed"
+
+
+def ensure_zombie_automation(after_s: float) -> None:
+    """Prefect's documented zombie detection: a run whose heartbeats stop is marked Crashed, so the
+    orchestrating run (flows.dispatch) submits its work again instead of waiting forever."""
+    automation = Automation(
+        name=ZOMBIE_AUTOMATION,
+        description=f"A flow run that sent no heartbeat for {after_s:.0f} s (its worker or machine died) is Crashed",
+        trigger=EventTrigger(
+            after={"prefect.flow-run.heartbeat"},
+            expect={"prefect.flow-run.heartbeat", "prefect.flow-run.Completed", "prefect.flow-run.Failed",
+                    "prefect.flow-run.Cancelled", "prefect.flow-run.Crashed"},
+            match=ResourceSpecification({"prefect.resource.id": ["prefect.flow-run.*"]}),
+            for_each={"prefect.resource.id"}, posture=Posture.Proactive, threshold=1,
+            within=timedelta(seconds=after_s)),
+        actions=[ChangeFlowRunState(state=StateType.CRASHED,
+                                    message=f"No heartbeat for {after_s:.0f} s: the worker running it is gone")])
+    with get_client(sync_client=True) as client:
+        for existing in client.read_automations_by_name(ZOMBIE_AUTOMATION):
+            client.delete_automation(existing.id)
+    automation.create()
 
 
 def retry_flow_run(flow_run_id: str) -> str:

@@ -1,35 +1,83 @@
-"""Run a stage flow in this process, or on its gpu deployment (RunConfig.dispatch)."""
+"""Where GPU work runs: here, one unit after another, or fanned out over the gpu pool (RunConfig.dispatch).
+
+With dispatch "deployments" the orchestrating flow (on the cpu pool, or wherever it was started) sends
+each unit to the gpu pool as its own flow run of gpu-work/gpu and waits for all of them together, so
+N gpu workers run N shards at once. Each child persists its result in the shared store and the parent
+reads it; nothing is replayed. Idempotency keys make a retried parent find its children again; a
+child that Crashed (its worker was killed, its machine lost) is submitted again, a bounded number of
+times, to any worker, and redoes only its unfinished items (the finished ones are in the item caches).
+"""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from prefect import Flow
+from prefect import get_run_logger
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import StateType
 from prefect.deployments import run_deployment
+from prefect.runtime import flow_run
 from pydantic_core import to_jsonable_python
 
 from pav.config import RunConfig
+from pav.data.store import Store, content_key
+from pav.flows.units import run_unit, unit_result
 
-GPU_DEPLOYMENT = "gpu"  # every stage flow is deployed under this name on the gpu pool (pav.deployments)
+GPU_DEPLOYMENT = "gpu"  # every gpu-pool deployment has this name (pav.deployments)
+GPU_WORK = f"gpu-work/{GPU_DEPLOYMENT}"
+_WAITING = {StateType.SCHEDULED, StateType.PENDING}
 
 
-def stage_deployment(flow_name: str) -> str:
-    """The gpu deployment that runs a stage flow."""
-    return f"{flow_name}/{GPU_DEPLOYMENT}"
+def gpu_map(config: RunConfig, unit: str, calls: list[dict[str, Any]], names: list[str]) -> list[Any]:
+    """Each call's result, in order: run here in a loop, or as concurrent flow runs on the gpu pool."""
+    if config.dispatch == "in-process":
+        return [run_unit(config.store, unit, call) for call in calls]
+    return _fan_out(config, unit, calls, names)
 
 
-def run_stage(stage_flow: Flow, config: RunConfig, **inputs: Any) -> Any:
-    """The stage flow's result; with dispatch "deployments" the work runs on a gpu worker first.
+def _fan_out(config: RunConfig, unit: str, calls: list[dict[str, Any]], names: list[str]) -> list[Any]:
+    store = Store(config.store)
+    parent = flow_run.get_id() or "no-parent-run"
+    keys = [content_key(parent, unit, call) for call in calls]
+    jobs = {i: _submit(config, unit, call, name, key, 0) for i, (call, name, key) in
+            enumerate(zip(calls, names, keys))}
+    results: list[Any] = [None] * len(calls)
+    failures: list[str] = []
+    with get_client(sync_client=True) as client:
+        while jobs:
+            time.sleep(config.gpu_poll_s)
+            for i, (run_id, attempt, submitted) in list(jobs.items()):
+                run = client.read_flow_run(run_id)
+                kind = run.state.type if run.state else StateType.SCHEDULED
+                if kind == StateType.COMPLETED:
+                    results[i] = unit_result(unit, store.read_json(_result_path(keys[i], attempt))["result"])
+                    del jobs[i]
+                elif kind == StateType.CRASHED and attempt < config.gpu_crash_retries:
+                    get_run_logger().warning("%s crashed (%s); submitting it again (attempt %d of %d)", run.name,
+                                             run.state.message, attempt + 2, config.gpu_crash_retries + 1)
+                    jobs[i] = _submit(config, unit, calls[i], names[i], keys[i], attempt + 1)
+                elif run.state and run.state.is_final():
+                    failures.append(f"{run.name} ended {run.state.name}: {run.state.message}")
+                    del jobs[i]
+                elif kind in _WAITING and time.monotonic() - submitted > config.gpu_start_timeout_s:
+                    failures.append(f"{run.name} was not started within {config.gpu_start_timeout_s:.0f} s: is a "
+                                    "`pav worker --pool gpu` running against this API?")
+                    del jobs[i]
+    if failures:  # after every sibling ended: their finished work is in the store for the retry
+        raise RuntimeError(f"{len(failures)} of {len(calls)} {unit} runs on the gpu pool failed: " + "; ".join(failures))
+    return results
 
-    After the gpu run, the flow is replayed here as a subflow: every stage is then a cache hit on
-    the shared run root, which hands back the artifact references without moving results between
-    machines.
-    """
-    if config.dispatch == "deployments":
-        config = config.model_copy(update={"dispatch": "in-process"})
-        run = run_deployment(stage_deployment(stage_flow.name), timeout=None, poll_interval=2,
-                             parameters={"config": config.model_dump(mode="json"), **to_jsonable_python(inputs)})
-        if not run.state or not run.state.is_completed():
-            state = run.state.name if run.state else "no state"
-            raise RuntimeError(f"{stage_flow.name} on the gpu pool ended {state} (flow run {run.id})")
-    return stage_flow(config, **inputs)
+
+def _result_path(key: str, attempt: int) -> str:
+    return f"dispatch/{key}-{attempt}.json"
+
+
+def _submit(config: RunConfig, unit: str, call: dict[str, Any], name: str, key: str,
+            attempt: int) -> tuple[Any, int, float]:
+    run = run_deployment(
+        GPU_WORK, timeout=0, flow_run_name=name if attempt == 0 else f"{name} (attempt {attempt + 1})",
+        idempotency_key=f"{key}-{attempt}", tags=["gpu-work", unit],
+        parameters={"store": config.store, "unit": unit, "inputs": to_jsonable_python(call),
+                    "result_path": _result_path(key, attempt)})
+    return run.id, attempt, time.monotonic()

@@ -2,26 +2,25 @@
 
 Round 0 scores the original prompts; each later round mutates every source prompt's top-N history
 into new variants, renders and scores them. Every shard of every round is a cached stage, so a
-failed or killed run resumes at the first unfinished shard.
+failed or killed run resumes at the first unfinished shard; with dispatch "deployments" a round's
+shards render and score at once, one per gpu worker.
 """
 
 from prefect import flow
 
 from pav.config import RunConfig
+from pav.flows.dispatch import gpu_map
 from pav.tasks import on_store
-from pav.tasks.generate import generate_shard
 from pav.tasks.mutate import mutate_shard
 from pav.tasks.pairs import collect_pairs
 from pav.tasks.prompts import load_prompt_set, shard_prompts
-from pav.tasks.score import score_shard
 from pav.tasks.select import report_round, select_shard
 
 
 @flow(name="evolve")
 def evolve(config: RunConfig) -> dict:
     """Evolve the configured prompts and return the log, the SFT pairs and per-round summaries."""
-    generate, score, select, mutate, pairs = on_store(
-        config.store, generate_shard, score_shard, select_shard, mutate_shard, collect_pairs)
+    select, mutate, pairs = on_store(config.store, select_shard, mutate_shard, collect_pairs)
     cfg = config.evolve
     prompts = load_prompt_set(config.store, cfg.prompts, "evolve/prompts")
     shards = shard_prompts(prompts, cfg.shard_size, "evolve/round-0")
@@ -34,10 +33,13 @@ def evolve(config: RunConfig) -> dict:
                        for shard_logs in logs]
             shards = [m["candidates"] for m in mutated]
             stats = [m["stats"] for m in mutated]
-        for shard, shard_logs in zip(shards, logs):
-            videos = generate(shard, config.generator, cfg.seed, stage)
-            scores = score(videos, shard, config.rewards, stage)
-            shard_logs.append(select(shard, videos, scores, config.rewards.aggregation, config.rewards.intent, stage))
+        rendered = gpu_map(config, "render-score", [
+            {"candidates": shard, "generator": config.generator, "rewards": config.rewards, "seed": cfg.seed,
+             "stage": stage} for shard in shards],
+            [f"render+score {stage} shard {i}/{len(shards)}" for i in range(1, len(shards) + 1)])
+        for shard, shard_logs, out in zip(shards, logs, rendered):
+            shard_logs.append(select(shard, out["videos"], out["scores"], config.rewards.aggregation,
+                                     config.rewards.intent, stage))
         summaries.append(report_round([ref for shard_logs in logs for ref in shard_logs], stats, round_))
     result = pairs([ref for shard_logs in logs for ref in shard_logs], "evolve")
     return {**result, "rounds": summaries}

@@ -4,7 +4,6 @@ from prefect import flow, get_run_logger
 
 from pav.data.dataset import dataset_summary
 from pav.data.store import Store
-from pav.flows.dispatch import run_stage
 from pav.flows.evolve import evolve
 from pav.config import RunConfig
 from pav.tasks.dataset import append_to_dataset, inbox_prompts
@@ -20,5 +19,5 @@ def nightly_evolve(config: RunConfig, inbox: str) -> dict:
     night = config.model_copy(deep=True)
     night.evolve.prompts = config.evolve.prompts.model_copy(
         update={"source": "artifact", "path": new.path, "offset": 0, "stride": 1})
-    evolved = run_stage(evolve, night)
+    evolved = evolve(night)
     return {"new_prompts": len(new.read()), **append_to_dataset(evolved["log"], evolved["pairs"])}

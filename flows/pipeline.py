@@ -2,7 +2,6 @@
 
 from prefect import flow
 
-from pav.flows.dispatch import run_stage
 from pav.flows.evaluate import evaluate
 from pav.flows.evolve import evolve
 from pav.flows.train import train
@@ -13,10 +12,10 @@ from pav.config import RunConfig
 def pipeline(config: RunConfig) -> dict:
     """Run every paper stage on one video model; a re-run after success finds every stage cached.
 
-    With config.dispatch "deployments" each stage runs on its gpu-pool deployment.
+    With config.dispatch "deployments" this run orchestrates and each stage's GPU work runs on the gpu pool.
     """
-    evolved = run_stage(evolve, config)
-    trained = run_stage(train, config, pairs=evolved["pairs"])
-    evaluated = run_stage(evaluate, config, enhancers=trained["models"],
-                          used_prompts=[evolved["log"], trained["dpo_prompts"]], evolution_rounds=evolved["rounds"])
+    evolved = evolve(config)
+    trained = train(config, pairs=evolved["pairs"])
+    evaluated = evaluate(config, enhancers=trained["models"], used_prompts=[evolved["log"], trained["dpo_prompts"]],
+                         evolution_rounds=evolved["rounds"])
     return {"evolve": evolved, "train": trained, "evaluate": evaluated}

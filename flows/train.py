@@ -4,29 +4,33 @@ from prefect import flow
 
 from pav.data.store import ArtifactRef
 from pav.config import RunConfig
+from pav.flows.dispatch import gpu_map
 from pav.tasks import on_store
-from pav.tasks.generate import generate_shard
 from pav.tasks.prompts import load_prompt_set
-from pav.tasks.score import score_shard
-from pav.tasks.train import dpo_stage, sample_stage, sft_stage, triplets_stage
+from pav.tasks.train import triplets_stage
 
 
 @flow(name="train")
 def train(config: RunConfig, pairs: ArtifactRef) -> dict:
     """SFT, then each DPO round samples with the latest policy, scores, filters and trains on triplets."""
-    sft, sample, generate, score, triplets, dpo = on_store(
-        config.store, sft_stage, sample_stage, generate_shard, score_shard, triplets_stage, dpo_stage)
+    triplets = on_store(config.store, triplets_stage)
     cfg = config.train
-    trained = {"sft": sft(pairs, cfg.base_model, cfg.sft)}
+    [sft] = gpu_map(config, "sft", [{"pairs": pairs, "base_model": cfg.base_model, "settings": cfg.sft}], ["sft"])
+    trained = {"sft": sft}
     prompts = load_prompt_set(config.store, cfg.dpo_prompts, "dpo/prompts")
     for round_ in range(1, cfg.dpo_rounds + 1):
         stage = f"dpo/round-{round_}"
         policy = trained[list(trained)[-1]]["model"]
-        candidates = sample(policy, prompts, [pairs], cfg.sampling, round_, stage)
-        videos = generate(candidates, config.generator, config.evolve.seed, stage)
-        scores = score(videos, candidates, config.rewards, stage)
-        found = triplets(candidates, scores, cfg.dpo_aggregation, cfg.dpo_margin, config.rewards.intent,
+        [candidates] = gpu_map(config, "sample", [
+            {"model": policy, "prompts": prompts, "held_apart": [pairs], "sampling": cfg.sampling,
+             "round_": round_, "stage": stage}], [f"sample {stage}"])
+        [rendered] = gpu_map(config, "render-score", [
+            {"candidates": candidates, "generator": config.generator, "rewards": config.rewards,
+             "seed": config.evolve.seed, "stage": stage}], [f"render+score {stage}"])
+        found = triplets(candidates, rendered["scores"], cfg.dpo_aggregation, cfg.dpo_margin, config.rewards.intent,
                          cfg.dpo_drift_rejected, round_, stage)
-        trained[f"dpo-{round_}"] = {**dpo(found, policy, cfg.dpo, round_), "triplets": found}
+        [dpo] = gpu_map(config, "dpo", [{"triplets_ref": found, "policy": policy, "settings": cfg.dpo,
+                                         "round_": round_}], [f"dpo {stage}"])
+        trained[f"dpo-{round_}"] = {**dpo, "triplets": found}
     return {"models": {name: stage["model"] for name, stage in trained.items()}, "stages": trained,
             "dpo_prompts": prompts}

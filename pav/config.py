@@ -36,6 +36,8 @@ class Section(BaseModel):
 class GeneratorConfig(Section):
     name: GeneratorName = Field("sim-steady", description="Target video model (registry name)")
     options: dict[str, Any] = Field(default_factory=dict, description="Backend options (model id, size, frames, ...)")
+    render_batch: int = Field(16, ge=1, description="Videos handed to the generator at once; each finished batch "
+                                                    "is kept before the next starts, so a lost worker loses at most one")
 
 
 class IntentConfig(Section):
@@ -77,7 +79,14 @@ class EvolveConfig(Section):
 class SamplingConfig(Section):
     candidates: int = Field(5, ge=2, le=16, description="Samples per prompt for DPO (paper: 5)")
     temperature: float = Field(0.9, gt=0, description="Sampling temperature for DPO candidates")
+    top_p: float = Field(0.9, gt=0, le=1, description="Nucleus sampling for DPO candidates (1 = off)")
+    top_k: int = Field(0, ge=0, description="Top-k sampling for DPO candidates (0 = off; released code: 50)")
     max_new_tokens: int = Field(64, ge=8, description="Longest enhancement in tokens (also at evaluation)")
+    no_repeat_ngram: int = Field(4, ge=0, description="Forbid a rewrite to repeat its own n-grams of this size "
+                                                      "(0 = off); small models otherwise loop on phrase lists")
+    device: str = Field("cpu", description="Where the enhancer samples and rewrites: cpu, cuda, cuda:1, ...")
+    dtype: Literal["fp32", "bf16", "fp16"] = Field("fp32", description="Enhancer precision at inference "
+                                                                      "(bf16 on a GPU)")
 
 
 class TrainConfig(Section):
@@ -117,8 +126,14 @@ class RunConfig(Section):
     train: TrainConfig = Field(default_factory=TrainConfig)
     evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
     dispatch: Literal["in-process", "deployments"] = Field(
-        "in-process", description="Run the evolve/train/evaluate stages here as subflows, or on their gpu-pool "
-                                  "deployments (needs `pav deploy` and a `pav worker --pool gpu`)")
+        "in-process", description="Run the GPU work (render + score of each shard, sampling, rewriting, training) "
+                                  "here one unit after another, or fan it out as concurrent flow runs over the gpu "
+                                  "pool (needs `pav deploy` and `pav worker --pool gpu --gpus ...`)")
+    gpu_crash_retries: int = Field(2, ge=0, le=10, description="Fan-out: a gpu run that crashed (its worker died) "
+                                                               "is submitted again this many times")
+    gpu_start_timeout_s: float = Field(3600, gt=0, description="Fan-out: fail when no gpu worker starts a run "
+                                                               "within this many seconds")
+    gpu_poll_s: float = Field(2, gt=0, le=60, description="Fan-out: seconds between checks of the gpu runs")
 
 
 PROFILES = tuple(sorted(p.name.removesuffix(".yaml") for p in resources.files("pav").joinpath("profiles").iterdir()

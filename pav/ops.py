@@ -30,9 +30,11 @@ def deploy(profile: Annotated[str, typer.Option("--profile", "-p", help="Profile
 
 def worker(pool: Annotated[str, typer.Option(help="Work pool to poll: cpu or gpu")] = "gpu",
            limit: Annotated[Optional[int], typer.Option(help="Most flow runs at once on this worker")] = None,
+           gpus: Annotated[Optional[str], typer.Option(
+               help="GPU indices, e.g. 0,1,2,3: one worker per GPU, pinned by CUDA_VISIBLE_DEVICES, one run each")] = None,
            ) -> None:
-    """Start a process worker in the foreground (Ctrl-C or SIGTERM stops it cleanly)."""
-    from pav.deployments import POOLS
+    """Start process workers in the foreground (Ctrl-C or SIGTERM stops them cleanly)."""
+    from pav.deployments import HEARTBEAT_S, POOLS
     from pav.environment import describe_api
     from pav.services import run_worker
 
@@ -40,7 +42,10 @@ def worker(pool: Annotated[str, typer.Option(help="Work pool to poll: cpu or gpu
 
     if pool not in POOLS:
         raise typer.BadParameter(f"unknown pool {pool!r}; valid: {', '.join(POOLS)}")
-    raise typer.Exit(run_worker(pool, limit))
+    devices = [g.strip() for g in gpus.split(",") if g.strip()] if gpus else None
+    if gpus is not None and (not devices or len(set(devices)) != len(devices)):
+        raise typer.BadParameter(f"--gpus {gpus!r}: give distinct GPU indices separated by commas, e.g. 0,1,2,3")
+    raise typer.Exit(run_worker(pool, limit, devices, HEARTBEAT_S))
 
 
 def retry(flow_run_id: Annotated[str, typer.Argument(help="Id of a failed (or finished) deployment flow run")]) -> None:

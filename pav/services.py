@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 
 import psutil
 
@@ -36,22 +38,40 @@ def stop_tree(proc: subprocess.Popen, grace: float = 20) -> None:
 
 def _run_foreground(argv: list[str], env: dict[str, str]) -> int:
     """Run a child in its own process group; SIGINT/SIGTERM are passed on and the whole group is stopped."""
-    child = subprocess.Popen(argv, env=env, start_new_session=True)
+    return _run_all_foreground([(argv, env)])
+
+
+def _run_all_foreground(commands: list[tuple[list[str], dict[str, str]]]) -> int:
+    """Run children side by side, each in its own process group, until all have exited; SIGINT/SIGTERM
+    are passed on to each. One that dies leaves the others running (a lost GPU costs only its slot).
+    Returns the first non-zero exit code, else 0."""
+    children = [subprocess.Popen(argv, env=env, start_new_session=True) for argv, env in commands]
 
     def forward(signum, _frame):
-        child.send_signal(signal.SIGTERM if signum == signal.SIGTERM else signal.SIGINT)
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                child.send_signal(signal.SIGTERM if signum == signal.SIGTERM else signal.SIGINT)
 
     previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+    codes: dict[int, int] = {}
     try:
-        while True:
+        while len(codes) < len(children):
             try:
-                return child.wait()
+                for i, child in enumerate(children):
+                    if i not in codes and child.poll() is not None:
+                        codes[i] = child.returncode
+                        if len(children) > 1 and len(codes) < len(children):
+                            print(f"worker {i + 1} of {len(children)} exited with {child.returncode}; "
+                                  f"{len(children) - len(codes)} still running", file=sys.stderr, flush=True)
+                time.sleep(0.2)
             except KeyboardInterrupt:
                 continue
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-        stop_tree(child)
+        for child in children:
+            stop_tree(child)
+    return next((c for c in codes.values() if c), 0)
 
 
 def prefect_cli() -> list[str]:
@@ -69,9 +89,21 @@ def run_server(host: str, port: int, database_url: str | None) -> int:
     return _run_foreground(prefect_cli() + ["server", "start", "--host", host, "--port", str(port)], env)
 
 
-def run_worker(pool: str, limit: int | None) -> int:
-    """A process worker polling `pool` (created by `pav deploy`), in the foreground."""
-    argv = prefect_cli() + ["worker", "start", "--pool", pool, "--type", "process"]
-    if limit:
-        argv += ["--limit", str(limit)]
-    return _run_foreground(argv, dict(os.environ))
+def run_worker(pool: str, limit: int | None, gpus: list[str] | None = None, heartbeat_s: int | None = None) -> int:
+    """Process workers polling `pool` (created by `pav deploy`), in the foreground.
+
+    With `gpus`, one worker per GPU: each is pinned with CUDA_VISIBLE_DEVICES, named after its host
+    and GPU (PAV_WORKER_NAME, recorded by every gpu run) and takes one flow run at a time.
+    """
+    base = prefect_cli() + ["worker", "start", "--pool", pool, "--type", "process"]
+    env = dict(os.environ)
+    if heartbeat_s:  # flow runs report they are alive; a silent one is marked Crashed (pav deploy's automation)
+        env["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] = str(heartbeat_s)
+    if not gpus:
+        return _run_foreground(base + (["--limit", str(limit)] if limit else []), env)
+    commands = []
+    for gpu in gpus:
+        name = f"{socket.gethostname()}-{pool}-{gpu}"
+        commands.append((base + ["--limit", "1", "--name", name],
+                         {**env, "CUDA_VISIBLE_DEVICES": gpu, "PAV_WORKER_NAME": name}))
+    return _run_all_foreground(commands)

@@ -164,22 +164,6 @@ def test_retry_reruns_only_unfinished_stages(deployed, gpu_worker, tmp_path):
     assert states["mutate"] == ["Completed"] * shards, states
 
 
-def test_dispatch_runs_stage_on_its_gpu_deployment(deployed, gpu_worker, tmp_path):
-    from pav.flows.dispatch import run_stage
-    from pav.flows.evolve import evolve
-
-    cfg = tiny_config(tmp_path / "run", "dispatch=deployments")
-    result = run_stage(evolve, cfg)
-    assert result["pairs"].exists() and result["log"].read()["prompt_id"].nunique() == 4
-    with get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(sort="EXPECTED_START_TIME_DESC", limit=10)
-    on_gpu = next(r for r in runs if r.deployment_id and r.parameters["config"]["store"] == cfg.store)
-    assert on_gpu.state.is_completed() and on_gpu.parameters["config"]["dispatch"] == "in-process"
-    replay = next(r for r in runs if r.deployment_id is None and r.flow_id == on_gpu.flow_id)
-    stages = [t for t in task_runs(replay.id) if t.name.rsplit("-", 1)[0] in ("generate", "score", "mutate")]
-    assert stages and {t.state.name for t in stages} == {"Cached"}  # the gpu worker did the work
-
-
 def test_nightly_evolves_only_new_prompts(api, tmp_path):
     from pav.data.dataset import evolved_ids
     from pav.data.prompts import prompt_id
