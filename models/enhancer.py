@@ -74,12 +74,14 @@ class Enhancer:
         max_new_tokens: int = 200,
         seed: int = 0,
         batch_size: int = 8,
+        top_k: int = 0,
+        no_repeat_ngram_size: int = NO_REPEAT_NGRAM,
     ) -> list[str] | list[list[str]]:
         """One rewrite per prompt (a list of num_return_sequences rewrites when it is above 1)."""
         conversations = [chat_messages(p) for p in prompts]
         replies = generate_chat(self.model, self.tokenizer, conversations, num_return_sequences=num_return_sequences,
                                 temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, seed=seed,
-                                batch_size=batch_size, no_repeat_ngram_size=NO_REPEAT_NGRAM,
+                                batch_size=batch_size, no_repeat_ngram_size=no_repeat_ngram_size, top_k=top_k,
                                 shared_prefix=self.shared_prefix)
         results = [[self._checked(prompt, r) for r in rewrites] for prompt, rewrites in zip(prompts, replies)]
         return [r[0] for r in results] if num_return_sequences == 1 else results

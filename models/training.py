@@ -68,14 +68,15 @@ def _common_args(settings: SFTSettings | DPOSettings, scratch: Path) -> dict[str
         learning_rate=settings.learning_rate, per_device_train_batch_size=settings.batch_size,
         gradient_accumulation_steps=settings.grad_accum, max_length=settings.max_length,
         logging_steps=settings.logging_steps, seed=settings.seed, data_seed=settings.seed,
-        bf16=on_gpu, use_cpu=not on_gpu, activation_checkpointing=False, save_strategy="no",
+        bf16=on_gpu and settings.dtype == "bf16", fp16=on_gpu and settings.dtype == "fp16", use_cpu=not on_gpu,
+        activation_checkpointing=settings.gradient_checkpointing, save_strategy="no",
         report_to="none", disable_tqdm=True, dataloader_num_workers=0,
     )
 
 
 def sft_trainer(pairs: pd.DataFrame, base: Path, settings: SFTSettings, scratch: Path) -> SFTTrainer:
     """An SFTTrainer with a fresh LoRA on base; loss on the assistant turn only."""
-    model, tokenizer = load_chat_model(base)
+    model, tokenizer = load_chat_model(base, dtype=settings.dtype)
     args = SFTConfig(**_common_args(settings, scratch), completion_only_loss=True)
     return SFTTrainer(model=model, args=args, train_dataset=sft_dataset(pairs), processing_class=tokenizer,
                       peft_config=_lora(settings.lora))
@@ -83,7 +84,7 @@ def sft_trainer(pairs: pd.DataFrame, base: Path, settings: SFTSettings, scratch:
 
 def dpo_trainer(triplets: pd.DataFrame, policy: Path, settings: DPOSettings, scratch: Path) -> DPOTrainer:
     """A DPOTrainer with a fresh LoRA on policy; the adapter-disabled policy is the reference."""
-    model, tokenizer = load_chat_model(policy)
+    model, tokenizer = load_chat_model(policy, dtype=settings.dtype)
     args = DPOConfig(**_common_args(settings, scratch), beta=settings.beta)
     return DPOTrainer(model=model, ref_model=None, args=args, train_dataset=dpo_dataset(triplets),
                       processing_class=tokenizer, peft_config=_lora(settings.lora))

@@ -4,7 +4,11 @@ pairs, so a high LoRA learning rate; GPU profiles set the paper's values."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
+
+Precision = Literal["fp32", "bf16", "fp16"]
 
 
 class LoraSettings(BaseModel):
@@ -20,6 +24,10 @@ class LoraSettings(BaseModel):
 class SFTSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    dtype: Precision = Field("fp32", description="weights and compute: fp32 (CPU), bf16 on a GPU (the merged "
+                                                 "checkpoint keeps it); training uses a GPU when one is visible")
+    gradient_checkpointing: bool = Field(False, description="recompute activations: less GPU memory, slower steps")
+
     epochs: float = Field(3.0, gt=0, description="passes over the pairs (ignored when max_steps > 0)")
     max_steps: int = Field(-1, description="optimizer steps; -1 trains for `epochs`")
     learning_rate: float = Field(1e-3, gt=0, description="peak learning rate (linear decay)")
@@ -33,6 +41,10 @@ class SFTSettings(BaseModel):
 
 class DPOSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    dtype: Precision = Field("fp32", description="weights and compute: fp32 (CPU), bf16 on a GPU (the merged "
+                                                 "checkpoint keeps it); training uses a GPU when one is visible")
+    gradient_checkpointing: bool = Field(False, description="recompute activations: less GPU memory, slower steps")
 
     beta: float = Field(0.1, gt=0, description="DPO temperature: how far the policy may move from the reference")
     epochs: float = Field(2.0, gt=0, description="passes over the triplets (ignored when max_steps > 0)")

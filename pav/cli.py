@@ -147,7 +147,9 @@ def enhance(prompts: Annotated[Optional[list[str]], typer.Argument(help="Prompts
             model: Annotated[str, typer.Option("--model", help="Trained model directory (pav train prints it)")] = "",
             file: Annotated[Optional[Path], typer.Option("--file", help="Text file, one prompt a line")] = None,
             temperature: Annotated[float, typer.Option(help="0 = greedy")] = 0.0,
-            max_new_tokens: int = 160) -> None:
+            max_new_tokens: int = 160,
+            device: Annotated[str, typer.Option(help="cpu, cuda, cuda:1, ...")] = "cpu",
+            dtype: Annotated[str, typer.Option(help="fp32, bf16 (on a GPU) or fp16")] = "fp32") -> None:
     """Print the enhanced prompt(s) of a trained model."""
     from pav.models.enhancer import Enhancer
 
@@ -168,8 +170,8 @@ def enhance(prompts: Annotated[Optional[list[str]], typer.Argument(help="Prompts
     if not (path / "config.json").is_file() and not (path / "adapter_config.json").is_file():
         raise typer.BadParameter(f"{model} is not a model directory (no merged/, config.json or adapter_config.json)")
     try:
-        results = Enhancer.from_pretrained(path).enhance(texts, temperature=temperature,
-                                                         max_new_tokens=max_new_tokens)
+        results = Enhancer.from_pretrained(path, device, dtype).enhance(texts, temperature=temperature,
+                                                                        max_new_tokens=max_new_tokens)
     except ValueError as e:
         raise typer.BadParameter(str(e)) from None
     for text in results:

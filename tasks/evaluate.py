@@ -33,12 +33,15 @@ def method_inputs(method: str, model: ArtifactRef | None, config: RunConfig) -> 
     llm = method not in ("original", "openai", *VBENCH_REWRITES)
     return {"operator": config.operator if method == "openai" else None,
             "base_model": config.train.base_model if llm and model is None else None,
-            "max_new_tokens": config.train.sampling.max_new_tokens if llm else None}
+            "max_new_tokens": config.train.sampling.max_new_tokens if llm else None,
+            **({"no_repeat_ngram": config.train.sampling.no_repeat_ngram, "device": config.train.sampling.device,
+                "dtype": config.train.sampling.dtype} if llm else {})}
 
 
 def rewrite(prompts: ArtifactRef, method: str, model: ArtifactRef | None, stage: str,
             operator: OperatorConfig | None = None, base_model: str | None = None,
-            max_new_tokens: int | None = None) -> ArtifactRef:
+            max_new_tokens: int | None = None, no_repeat_ngram: int = 4, device: str = "cpu",
+            dtype: str = "fp32") -> ArtifactRef:
     """The prompts a method gives the video model, as candidates records (operator = method)."""
     frame = prompts.read()
     originals = frame["prompt"].tolist()
@@ -57,9 +60,10 @@ def rewrite(prompts: ArtifactRef, method: str, model: ArtifactRef | None, stage:
         path = (resolve_base_model(base_model) if model is None
                 else Store(model.root).local_dir(model.path) / "merged")
         hold_models("llm")
-        texts = Enhancer.from_pretrained(path).enhance(originals, temperature=0, max_new_tokens=max_new_tokens or 64)
+        texts = Enhancer.from_pretrained(path, device, dtype).enhance(
+            originals, temperature=0, max_new_tokens=max_new_tokens or 64, no_repeat_ngram_size=no_repeat_ngram)
     candidates = candidates_frame(frame["prompt_id"], originals, texts, 0, method)
-    name = content_key("rewrite", prompts, method, model, operator, base_model, max_new_tokens)
+    name = content_key("rewrite", prompts, method, model, operator, base_model, max_new_tokens, no_repeat_ngram, dtype)
     return Store(prompts.root).write_table("candidates", stage, name, candidates)
 
 

@@ -50,9 +50,11 @@ def sample(model: ArtifactRef, prompts: ArtifactRef, held_apart: list[ArtifactRe
     frame = prompts.read()
     check_disjoint(frame, [ref.read() for ref in held_apart], "DPO")
     hold_models("llm")
-    enhancer = Enhancer.from_pretrained(store.local_dir(model.path) / "merged")
+    enhancer = Enhancer.from_pretrained(store.local_dir(model.path) / "merged", sampling.device, sampling.dtype)
     samples = enhancer.enhance(frame["prompt"].tolist(), num_return_sequences=sampling.candidates,
-                               temperature=sampling.temperature, max_new_tokens=sampling.max_new_tokens, seed=round_)
+                               temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k,
+                               max_new_tokens=sampling.max_new_tokens, seed=round_,
+                               no_repeat_ngram_size=sampling.no_repeat_ngram)
     rows = [(pid, original, text) for pid, original, texts in zip(frame["prompt_id"], frame["prompt"], samples)
             for text in texts]
     pids, originals, texts = zip(*rows) if rows else ((), (), ())

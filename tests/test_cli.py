@@ -22,6 +22,20 @@ def test_every_profile_resolves_and_overrides_apply_in_order():
     assert (defaults.generator.name, defaults.rewards.suite, defaults.evolve.shard_size) != ("diffusers", "gpu", 32)
 
 
+@pytest.mark.parametrize("profile", ["gpu-cogvideox", "gpu-opensora"])
+def test_gpu_profiles_put_the_enhancer_on_the_gpu_in_bf16(profile):
+    shown = runner.invoke(app, ["config", "--profile", profile])
+    assert shown.exit_code == 0, shown.output
+    cfg, defaults = load_config(profile), RunConfig()
+    assert (cfg.train.sampling.device, cfg.train.sampling.dtype, cfg.train.sampling.no_repeat_ngram) == (
+        "cuda", "bf16", 0)
+    assert (cfg.train.sft.dtype, cfg.train.dpo.dtype) == ("bf16", "bf16") and cfg.train.dpo.gradient_checkpointing
+    assert (defaults.train.sampling.device, defaults.train.sampling.dtype, defaults.train.sft.dtype) == (
+        "cpu", "fp32", "fp32")  # the embedded default stays on the CPU in fp32
+    sampling = shown.output[shown.output.index("sampling"):]
+    assert "device: cuda" in sampling and "dtype: bf16" in sampling
+
+
 @pytest.mark.parametrize("override, message", [
     (["evolve.roundz=2"], "roundz"), (["generator.name=sora"], "generator.name"), (["evolve.rounds=-1"], "rounds"),
     (["evolve"], "KEY.PATH=VALUE")])
