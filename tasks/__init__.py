@@ -61,6 +61,32 @@ STAGE_CACHE = StoredArtifacts()
 STAGE_OPTIONS = dict(cache_policy=STAGE_CACHE, persist_result=True, result_serializer="json")
 
 
+def is_transient(error: BaseException) -> bool:
+    """Worth running again as it is: out of memory (the cache is freed first), a timeout, a dropped
+    connection, a 5xx from a server. A bad input or a bug fails the same way every time."""
+    status = getattr(error, "status_code", None) or getattr(getattr(error, "response", None), "status_code", None)
+    return (is_out_of_memory(error) or isinstance(error, (TimeoutError, ConnectionError))
+            or (isinstance(status, int) and status >= 500))
+
+
+def retry_transient(task, task_run, state) -> bool:
+    """Prefect retry condition of the GPU stages: retry only transient errors."""
+    try:
+        state.result()
+    except Exception as e:  # the failed state re-raises what the task raised
+        if is_out_of_memory(e):
+            gc.collect()
+            free_gpu_cache()
+        return is_transient(e)
+    return False
+
+
+# The GPU stages: retried after transient errors (a sibling's memory spike, a flaky mount), never after
+# a bad input; each retry redoes only unfinished items, since finished ones are in the item caches.
+GPU_STAGE_OPTIONS = dict(STAGE_OPTIONS, tags=["gpu"], retries=2, retry_delay_seconds=5,
+                         retry_condition_fn=retry_transient)
+
+
 def result_storage(store_root: str) -> Path | str:
     """Prefect result storage under the run root, so every worker sharing the store shares results.
 

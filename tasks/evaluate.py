@@ -18,7 +18,7 @@ from pav.models.operators import MutationRequest
 from pav.report import markdown_table, write_report
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.evaluation import cross_model_cells, cross_model_matrix, evaluation_tables
-from pav.tasks import STAGE_OPTIONS, hold_models
+from pav.tasks import GPU_STAGE_OPTIONS, STAGE_OPTIONS, hold_models
 from pav.tasks.mutate import build_operator
 from pav.tasks.select import judged_records
 
@@ -117,7 +117,7 @@ def report(evaluations: ArtifactRef, aggregation: AggregationConfig, n_boot: int
 
 
 check_held_out_task = task(check_held_out, name="check-held-out")
-rewrite_stage = task(rewrite, name="rewrite", tags=["gpu"], **STAGE_OPTIONS)
+rewrite_stage = task(rewrite, name="rewrite", **GPU_STAGE_OPTIONS)
 collect_stage = task(collect, name="evaluations", **STAGE_OPTIONS)
 
 

@@ -16,7 +16,7 @@ from pav.data.schemas import SCHEMAS
 from pav.data.store import ArtifactRef, ItemCache, Store, content_key
 from pav.data.video import encode_mp4
 from pav.models.generators import Generator, Video, load_generator
-from pav.tasks import STAGE_OPTIONS, free_gpu_cache, hold_models, is_out_of_memory, stage_logger
+from pav.tasks import GPU_STAGE_OPTIONS, free_gpu_cache, hold_models, is_out_of_memory, stage_logger
 
 
 def video_id(generator: str, settings: dict[str, Any], prompt: str, seed: int) -> str:
@@ -87,4 +87,4 @@ def generate(candidates: ArtifactRef, generator: GeneratorConfig, seed: int, sta
     return store.write_table("videos", stage, content_key("videos", candidates, generator, seed), videos)
 
 
-generate_shard = task(generate, name="generate", tags=["gpu"], **STAGE_OPTIONS)
+generate_shard = task(generate, name="generate", **GPU_STAGE_OPTIONS)

@@ -14,7 +14,7 @@ from pav.data.schemas import DIMENSIONS, SCHEMAS
 from pav.data.store import ArtifactRef, ItemCache, Store, content_key
 from pav.data.video import VideoDecodeError, decode_mp4
 from pav.rewards import suite_rewards
-from pav.tasks import STAGE_OPTIONS, hold_models, stage_logger
+from pav.tasks import GPU_STAGE_OPTIONS, hold_models, stage_logger
 
 
 def score_videos(store: Store, videos: pd.DataFrame, originals: list[str], suite: str,
@@ -77,4 +77,4 @@ def score(videos: ArtifactRef, candidates: ArtifactRef, rewards: RewardConfig, s
     return store.write_table("scores", stage, name, scores)
 
 
-score_shard = task(score, name="score", tags=["gpu"], **STAGE_OPTIONS)
+score_shard = task(score, name="score", **GPU_STAGE_OPTIONS)

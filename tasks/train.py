@@ -20,7 +20,7 @@ from pav.config import IntentConfig, SamplingConfig
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.intent import intent_columns, load_intent_judge
 from pav.rewards.selection import dpo_triplets
-from pav.tasks import STAGE_OPTIONS, hold_models, stage_logger
+from pav.tasks import GPU_STAGE_OPTIONS, STAGE_OPTIONS, hold_models, stage_logger
 
 
 def _train_into_store(store: Store, path: str, train_fn) -> dict[str, ArtifactRef]:
@@ -90,7 +90,7 @@ def dpo(triplets_ref: ArtifactRef, policy: ArtifactRef, settings: DPOSettings, r
     return _train_into_store(store, path, lambda out: train_dpo(frame, merged, out, settings, card=card))
 
 
-@task(name="sft", tags=["gpu"], **STAGE_OPTIONS)
+@task(name="sft", **GPU_STAGE_OPTIONS)
 def sft_stage(pairs: ArtifactRef, base_model: str, settings: SFTSettings) -> dict[str, ArtifactRef]:
     """Supervised fine-tuning with LoRA."""
     result = sft(pairs, base_model, settings)
@@ -98,11 +98,11 @@ def sft_stage(pairs: ArtifactRef, base_model: str, settings: SFTSettings) -> dic
     return result
 
 
-sample_stage = task(sample, name="sample", tags=["gpu"], **STAGE_OPTIONS)
+sample_stage = task(sample, name="sample", **GPU_STAGE_OPTIONS)
 triplets_stage = task(triplets, name="triplets", **STAGE_OPTIONS)
 
 
-@task(name="dpo", tags=["gpu"], **STAGE_OPTIONS)
+@task(name="dpo", **GPU_STAGE_OPTIONS)
 def dpo_stage(triplets_ref: ArtifactRef, policy: ArtifactRef, settings: DPOSettings,
               round_: int) -> dict[str, ArtifactRef]:
     """One round of DPO with LoRA."""

@@ -5,12 +5,15 @@ import sys
 import textwrap
 from datetime import datetime, timezone
 
-from prefect import flow
+import pytest
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 
 from pav.config import load_config
 from pav.data.registry import code_files, code_version
 from pav.data.store import Store
 from pav.flows.evolve import evolve
+from pav.tasks import GPU_STAGE_OPTIONS, is_transient
 from task_runs import task_states_since
 
 PROMPTS = ["a red kite over a beach", "a dog running on grass", "a chef flipping a pancake",
@@ -105,3 +108,36 @@ def test_an_edit_to_code_the_stage_imports_recomputes_it(prefect_harness, tmp_pa
     importlib.reload(stage)
     assert one_stage().read()["prompt"].tolist() == ["A Cat"]
     assert len(stage.CALLS) == 1 and stage.CALLS == [["a cat"]]  # the reloaded module's first call
+
+
+class ServerError(Exception):
+    status_code = 503
+
+
+ATTEMPTS: list[str] = []
+
+
+@task(**{**GPU_STAGE_OPTIONS, "retry_delay_seconds": 0, "cache_policy": NO_CACHE, "persist_result": False})
+def flaky_gpu_stage(error: str) -> str:
+    ATTEMPTS.append(error)
+    if len(ATTEMPTS) == 1:
+        raise {"oom": MemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"), "503": ServerError("busy"),
+               "bad input": ValueError("prompt is empty")}[error]
+    return "done"
+
+
+@flow
+def one_gpu_stage(error: str) -> str:
+    return flaky_gpu_stage(error)
+
+
+@pytest.mark.parametrize("error, retried", [("oom", True), ("503", True), ("bad input", False)])
+def test_gpu_stages_retry_transient_errors_only(prefect_harness, error, retried):
+    ATTEMPTS.clear()
+    if retried:
+        assert one_gpu_stage(error) == "done" and len(ATTEMPTS) == 2
+    else:
+        with pytest.raises(ValueError, match="prompt is empty"):
+            one_gpu_stage(error)
+        assert len(ATTEMPTS) == 1  # a bad input fails the same way every time: not retried
+    assert is_transient(TimeoutError()) and is_transient(ConnectionResetError()) and not is_transient(KeyError("x"))

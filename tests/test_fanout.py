@@ -105,7 +105,8 @@ def test_a_killed_gpu_worker_leaves_its_run_crashed_and_another_redoes_only_the_
         finished = video_records(store)
         if running and len(finished) >= 2:
             victim = running[0]
-    assert victim is not None, f"no gpu run got going: {[(r.name, r.state_name, r.infrastructure_pid) for r in gpu_runs(cfg.store)]}, {len(finished)} videos, parent {flow_run(parent.id).state_name}"
+    seen = [(r.name, r.state_name, r.infrastructure_pid) for r in gpu_runs(cfg.store)]
+    assert victim is not None, f"no gpu run got going: {seen}, {len(finished)} videos"
     flow_pid = int(str(victim.infrastructure_pid).rsplit(":", 1)[-1])
     worker = psutil.Process(flow_pid).parent()
     command = " ".join(worker.cmdline())
