@@ -24,7 +24,6 @@ def score_videos(store: Store, videos: pd.DataFrame, originals: list[str], suite
     A video that failed to render or decode gets NaN scores and its error, never a crashed batch;
     only complete scores are cached.
     """
-    hold_models("rewards")
     keys = [content_key("score", v, o, suite, options or {}) for v, o in zip(videos["video_id"], originals)]
     finished = ItemCache(store, "cache/scores")
     rows = finished.get_many(keys)
@@ -49,6 +48,7 @@ def score_videos(store: Store, videos: pd.DataFrame, originals: list[str], suite
         frames.append(clip)
         ok.append((key, i))
     if ok:
+        hold_models("rewards")  # only when reward models are needed: a cached shard keeps the generator
         prompts = [originals[i] for _, i in ok]
         for reward in suite_rewards(suite, options):
             try:
