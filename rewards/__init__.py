@@ -81,6 +81,15 @@ def batches(videos: Sequence[np.ndarray], prompts: Sequence[str], size: int):
 
 
 def sample_frames(frames: np.ndarray, n: int) -> np.ndarray:
-    """n uniformly spaced frames (repeats frames of a shorter video)."""
+    """n uniformly spaced frames from first to last (repeats frames of a shorter video): the weight-free suite."""
     idx = np.linspace(0, len(frames) - 1, n).round().astype(int)
     return frames[idx]
+
+
+def released_frames(frames: np.ndarray, n: int, all_when_short: bool = False) -> np.ndarray:
+    """The frames the released reward code reads: indices np.arange(0, T, T / n) (the last frame is never
+    read); with `all_when_short`, every frame of a video of at most n frames (its VideoScore)."""
+    total = len(frames)
+    if all_when_short and total <= n:
+        return frames
+    return frames[np.arange(0, total, total / n).astype(int)[:n]]

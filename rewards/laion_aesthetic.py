@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from transformers import AutoImageProcessor, CLIPModel
 
-from pav.rewards import IMAGE_FRAMES, batches, sample_frames
+from pav.rewards import IMAGE_FRAMES, batches, released_frames
 from pav.rewards.weights import dtype_from, load_into, load_weights
 
 HEAD_SOURCE = "https://github.com/LAION-AI/aesthetic-predictor (sa_0_4_vit_l_14_linear.pth)"
@@ -42,7 +42,7 @@ class LaionAesthetic:
     def score(self, videos: Sequence[np.ndarray], prompts: Sequence[str]) -> list[dict[str, float]]:
         out = []
         for chunk, _ in batches(videos, prompts, self.batch_size):
-            frames = [f for v in chunk for f in sample_frames(v, IMAGE_FRAMES)]
+            frames = [f for v in chunk for f in released_frames(v, IMAGE_FRAMES)]
             pixels = self.processor(images=frames, return_tensors="pt")["pixel_values"]
             pixels = pixels.to(self.device, self.clip.dtype)
             embeds = self.clip.get_image_features(pixel_values=pixels).pooler_output.float()

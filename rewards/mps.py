@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import AutoImageProcessor, AutoTokenizer, CLIPConfig, CLIPModel
 
-from pav.rewards import IMAGE_FRAMES, batches, sample_frames
+from pav.rewards import IMAGE_FRAMES, batches, released_frames
 from pav.rewards.weights import dtype_from, load_into, load_weights
 
 CHECKPOINT_SOURCE = "https://github.com/Kwai-Kolors/MPS (MPS_overall_checkpoint.pth, converted to safetensors)"
@@ -191,7 +191,7 @@ class Mps:
     def score(self, videos: Sequence[np.ndarray], prompts: Sequence[str]) -> list[dict[str, float]]:
         out = []
         for chunk, texts in batches(videos, prompts, self.batch_size):
-            frames = [f for v in chunk for f in sample_frames(v, IMAGE_FRAMES)]
+            frames = [f for v in chunk for f in released_frames(v, IMAGE_FRAMES)]
             pixels = self.processor(images=frames, return_tensors="pt")["pixel_values"]
             ids = self._tokenize(texts).repeat_interleave(IMAGE_FRAMES, dim=0)
             scores = self.model(

@@ -16,7 +16,7 @@ from transformers import AutoProcessor, Idefics2Config, Idefics2Model
 from transformers.models.idefics2.modeling_idefics2 import Idefics2PreTrainedModel
 
 from pav.data.schemas import VIDEO_DIMENSIONS
-from pav.rewards import VIDEO_FRAMES, batches, sample_frames
+from pav.rewards import VIDEO_FRAMES, batches, released_frames
 from pav.rewards.weights import dtype_from
 
 # The regression query of the release (VideoScore benchmark/utils_tools.py), byte for byte: the head was
@@ -95,8 +95,9 @@ class VideoScore:
     def score(self, videos: Sequence[np.ndarray], prompts: Sequence[str]) -> list[dict[str, float]]:
         out = []
         for chunk, originals in batches(videos, prompts, self.batch_size):
-            texts = [query(p, VIDEO_FRAMES) for p in originals]
-            images = [[Image.fromarray(f) for f in sample_frames(v, VIDEO_FRAMES)] for v in chunk]
+            images = [[Image.fromarray(f) for f in released_frames(v, VIDEO_FRAMES, all_when_short=True)]
+                      for v in chunk]
+            texts = [query(p, len(frames)) for p, frames in zip(originals, images)]
             inputs = self.processor(text=texts, images=images, padding=True, return_tensors="pt").to(self.device)
             logits = self.model(
                 input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"],

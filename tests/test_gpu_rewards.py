@@ -7,7 +7,7 @@ from safetensors.torch import save_file
 from transformers import CLIPModel
 
 from pav.data.schemas import VIDEO_DIMENSIONS
-from pav.rewards import IMAGE_FRAMES, load_reward, sample_frames
+from pav.rewards import IMAGE_FRAMES, load_reward, released_frames
 from pav.rewards.mps import MpsModel
 from pav.rewards.videoscore import QUERY, VideoScoreModel, query
 from tiny_vision import save_tiny_clip, save_tiny_videoscore
@@ -46,6 +46,17 @@ def test_videoscore_query_is_the_released_template():
     assert "the better the video performs in that sub-score, \nthe lowest 1.0" in text  # trailing space kept
     assert text.startswith("\nSuppose you are an expert") and text.endswith("<image> " * 16)
     assert QUERY.count("{text_prompt}") == 1 and text.count("<image>") == 16
+
+
+def test_frames_are_read_where_the_released_reward_code_reads_them():
+    video = np.arange(49)[:, None, None, None] * np.ones((1, 2, 2, 3), dtype=np.uint8)
+    picked = lambda frames: frames[:, 0, 0, 0].tolist()  # noqa: E731
+    # rewards/video_score_dpo.py and mps_dpo.py: np.arange(0, T, T / n).astype(int), the last frame never read
+    assert picked(released_frames(video, 16, all_when_short=True)) == np.arange(0, 49, 49 / 16).astype(int).tolist()
+    assert picked(released_frames(video, 4)) == [0, 12, 24, 36]
+    assert picked(released_frames(video[:9], 16, all_when_short=True)) == list(range(9))  # VideoScore: all of them
+    assert picked(released_frames(video[:2], 4)) == [0, 0, 1, 1]
+    assert all(len(released_frames(video[:t], 16)) == 16 for t in range(16, 49))  # float steps never give 17
 
 
 def test_videoscore_scores(videoscore_dir, tmp_path):
@@ -90,9 +101,9 @@ def test_laion_aesthetic(clip_dir, tmp_path):
                                                  device="cpu", batch_size=2))
     scores = _values(reward.score(videos, PROMPTS), "aesthetic")
 
-    # Reference: linear head on the L2-normalised CLIP image embedding, averaged over 4 uniform frames.
+    # Reference: linear head on the L2-normalised CLIP image embedding, averaged over the released code's 4 frames.
     clip = CLIPModel.from_pretrained(clip_dir)
-    frames = sample_frames(videos[1], IMAGE_FRAMES)
+    frames = released_frames(videos[1], IMAGE_FRAMES)
     pixels = reward.processor(images=list(frames), return_tensors="pt")["pixel_values"]
     with torch.no_grad():
         embeds = clip.get_image_features(pixel_values=pixels).pooler_output
@@ -160,7 +171,7 @@ def test_mps(clip_dir, tmp_path):
     assert single.score(videos[:1], ["a blue car"])[0]["preference"] != pytest.approx(scores[0], abs=1e-4)
 
     # The score is the scaled cosine of the fused image CLS token and the prompt's end-of-text feature.
-    frames = sample_frames(videos[0], IMAGE_FRAMES)
+    frames = released_frames(videos[0], IMAGE_FRAMES)
     pixels = batched.processor(images=list(frames), return_tensors="pt")["pixel_values"]
     ids = batched._tokenize([PROMPTS[0]] * IMAGE_FRAMES)
     with torch.no_grad():
