@@ -27,8 +27,8 @@ def train(config: RunConfig, pairs: ArtifactRef) -> dict:
         [rendered] = gpu_map(config, "render-score", [
             {"candidates": candidates, "generator": config.generator, "rewards": config.rewards,
              "seed": config.evolve.seed, "stage": stage}], [f"render+score {stage}"])
-        found = triplets(candidates, rendered["scores"], cfg.dpo_aggregation, cfg.dpo_margin, config.rewards.intent,
-                         cfg.dpo_drift_rejected, round_, stage)
+        found = triplets(candidates, rendered["scores"], cfg.dpo_aggregation, cfg.dpo_filter, config.rewards.intent,
+                         round_, stage)
         [dpo] = gpu_map(config, "dpo", [{"triplets_ref": found, "policy": policy, "settings": cfg.dpo,
                                          "round_": round_}], [f"dpo {stage}"])
         trained[f"dpo-{round_}"] = {**dpo, "triplets": found}

@@ -65,7 +65,8 @@ def _common_args(settings: SFTSettings | DPOSettings, scratch: Path) -> dict[str
     on_gpu = torch.cuda.is_available()
     return dict(
         output_dir=str(scratch), num_train_epochs=settings.epochs, max_steps=settings.max_steps,
-        learning_rate=settings.learning_rate, per_device_train_batch_size=settings.batch_size,
+        learning_rate=settings.learning_rate, warmup_steps=settings.warmup_ratio,  # a float in [0, 1) is a share of the steps
+        per_device_train_batch_size=settings.batch_size,
         gradient_accumulation_steps=settings.grad_accum, max_length=settings.max_length,
         logging_steps=settings.logging_steps, seed=settings.seed, data_seed=settings.seed,
         bf16=on_gpu and settings.dtype == "bf16", fp16=on_gpu and settings.dtype == "fp16", use_cpu=not on_gpu,

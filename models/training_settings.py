@@ -21,38 +21,33 @@ class LoraSettings(BaseModel):
     modules_to_save: list[str] | None = Field(None, description="modules trained in full, e.g. ['lm_head'] for a random-init base")
 
 
-class SFTSettings(BaseModel):
+class TrainerSettings(BaseModel):
+    """What SFT and DPO share; each sets its own defaults below."""
+
     model_config = ConfigDict(extra="forbid")
 
     dtype: Precision = Field("fp32", description="weights and compute: fp32 (CPU), bf16 on a GPU (the merged "
                                                  "checkpoint keeps it); training uses a GPU when one is visible")
     gradient_checkpointing: bool = Field(False, description="recompute activations: less GPU memory, slower steps")
-
-    epochs: float = Field(3.0, gt=0, description="passes over the pairs (ignored when max_steps > 0)")
+    epochs: float = Field(3.0, gt=0, description="passes over the data (ignored when max_steps > 0)")
     max_steps: int = Field(-1, description="optimizer steps; -1 trains for `epochs`")
     learning_rate: float = Field(1e-3, gt=0, description="peak learning rate (linear decay)")
-    batch_size: int = Field(4, ge=1, description="pairs per device step")
-    grad_accum: int = Field(1, ge=1, description="device steps per optimizer step")
-    max_length: int = Field(256, ge=16, description="tokens per chat (prompt + rewrite); longer ones are truncated")
-    lora: LoraSettings = Field(default_factory=LoraSettings)
-    seed: int = Field(0, description="seed for LoRA init, shuffling and dropout")
-    logging_steps: int = Field(1, ge=1, description="optimizer steps between logged losses")
-
-
-class DPOSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    dtype: Precision = Field("fp32", description="weights and compute: fp32 (CPU), bf16 on a GPU (the merged "
-                                                 "checkpoint keeps it); training uses a GPU when one is visible")
-    gradient_checkpointing: bool = Field(False, description="recompute activations: less GPU memory, slower steps")
-
-    beta: float = Field(0.1, gt=0, description="DPO temperature: how far the policy may move from the reference")
-    epochs: float = Field(2.0, gt=0, description="passes over the triplets (ignored when max_steps > 0)")
-    max_steps: int = Field(-1, description="optimizer steps; -1 trains for `epochs`")
-    learning_rate: float = Field(2e-4, gt=0, description="peak learning rate (linear decay)")
-    batch_size: int = Field(4, ge=1, description="triplets per device step")
+    warmup_ratio: float = Field(0.0, ge=0, lt=1, description="share of the steps spent warming the learning rate up")
+    batch_size: int = Field(4, ge=1, description="rows per device step")
     grad_accum: int = Field(1, ge=1, description="device steps per optimizer step")
     max_length: int = Field(256, ge=16, description="tokens per chat (prompt + answer); longer ones are truncated")
     lora: LoraSettings = Field(default_factory=LoraSettings)
-    seed: int = Field(0, description="seed for LoRA init and shuffling")
+    seed: int = Field(0, description="seed for LoRA init, shuffling and dropout")
     logging_steps: int = Field(1, ge=1, description="optimizer steps between logged metrics")
+
+
+class SFTSettings(TrainerSettings):
+    """LoRA SFT on (original, target) pairs (the defaults suit SmolLM2-135M on the CPU)."""
+
+
+class DPOSettings(TrainerSettings):
+    """One round of DPO on (prompt, chosen, rejected) triplets; the policy is also the frozen reference."""
+
+    beta: float = Field(0.1, gt=0, description="DPO temperature: how far the policy may move from the reference")
+    epochs: float = Field(2.0, gt=0, description="passes over the triplets (ignored when max_steps > 0)")
+    learning_rate: float = Field(2e-4, gt=0, description="peak learning rate (linear decay)")

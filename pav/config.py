@@ -21,6 +21,7 @@ from pav.models.training_settings import DPOSettings, SFTSettings
 from pav.rewards import SUITES
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.evaluation import BASELINES
+from pav.rewards.selection import DPOFilter
 from pav.rewards.intent import INTENT_JUDGES
 
 GeneratorName = Literal[tuple(sorted(GENERATORS))]  # type: ignore[valid-type]
@@ -100,9 +101,8 @@ class TrainConfig(Section):
     sampling: SamplingConfig = Field(default_factory=SamplingConfig)
     dpo_aggregation: AggregationConfig = Field(
         default_factory=AggregationConfig, description="Weights and thresholds of the DPO filter")
-    dpo_margin: float = Field(0.3, ge=0, description="Rejected must trail chosen by more than this (overall)")
-    dpo_drift_rejected: bool = Field(
-        True, description="A sample that loses the original's intent is its prompt's rejected, whatever its score")
+    dpo_filter: DPOFilter = Field(default_factory=DPOFilter, description="Which scored samples become DPO "
+                                  "triplets: the pair rule, the margin, drifting samples as rejecteds, a word cap")
 
 
 class EvaluateConfig(Section):
@@ -183,16 +183,33 @@ def env_overrides(environ: dict[str, str] | None = None) -> list[str]:
             if k.startswith("PAV_") and k not in ("PAV_CACHE", "PAV_PROFILE")]
 
 
+PRESETS = tuple(sorted(p.name.removesuffix(".yaml") for p in resources.files("pav").joinpath("profiles/presets").iterdir()
+                       if p.name.endswith(".yaml")))
+
+
 def load_config(profile: str = "demo", overrides: list[str] | None = None,
                 environ: dict[str, str] | None = None) -> RunConfig:
-    """The profile's config with environment and command-line overrides applied."""
+    """The profile's config with its training preset, then environment and command-line overrides, applied.
+
+    A profile may name a preset (`preset: ours`) and an override may pick another (`preset=paper`): the
+    preset's values go over the profile's, and overrides over both.
+    """
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; valid: {', '.join(PROFILES)}")
-    text = resources.files("pav").joinpath(f"profiles/{profile}.yaml").read_text()
-    values = yaml.safe_load(text) or {}
-    values = deep_merge(values, dotted(env_overrides(environ)))
-    values = deep_merge(values, dotted(overrides or []))
-    values["profile"] = profile
+    layers = [yaml.safe_load(resources.files("pav").joinpath(f"profiles/{profile}.yaml").read_text()) or {},
+              dotted(env_overrides(environ)), dotted(overrides or [])]
+    preset = next((layer.pop("preset") for layer in reversed(layers) if "preset" in layer), None)
+    for layer in layers:
+        layer.pop("preset", None)
+    values = layers[0]
+    if preset is not None:
+        if preset not in PRESETS:
+            raise ValueError(f"unknown preset {preset!r}; valid: {', '.join(PRESETS)}")
+        values = deep_merge(values, yaml.safe_load(
+            resources.files("pav").joinpath(f"profiles/presets/{preset}.yaml").read_text()) or {})
+    for layer in layers[1:]:
+        values = deep_merge(values, layer)
+    values["profile"] = profile if preset is None else f"{profile} (preset {preset})"
     try:
         return RunConfig.model_validate(values)
     except ValidationError as e:

@@ -6,7 +6,10 @@ pair target, not as the best so far that the operator refines, not as a DPO chos
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
 
 from pav.data.schemas import DIMENSIONS
 from pav.rewards.aggregate import AggregationConfig, keeps_intent, overall, passes
@@ -62,37 +65,73 @@ def sft_pairs(log: pd.DataFrame) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
-def dpo_triplets(samples: pd.DataFrame, aggregation: AggregationConfig, margin: float, round_: int,
-                 drift_rejected: bool = True) -> pd.DataFrame:
-    """(prompt, chosen, rejected) per prompt through the paper's filter, with intent enforced.
+class DPOFilter(BaseModel):
+    """Which scored samples become (chosen, rejected) triplets."""
 
-    The chosen keeps the original's intent, passes the thresholds and ranks first among such samples.
-    The rejected ranks last and trails it by more than the margin; with `drift_rejected`, a sample that
-    lost intent is the natural rejected (the one that lost most), whatever its score. Other prompts
-    yield nothing.
+    model_config = ConfigDict(extra="forbid")
+
+    rule: Literal["best-worst", "released"] = Field(
+        "best-worst", description="best-worst: the best eligible sample against the prompt's worst (the paper's "
+                                  "text); released: each of the two best-ranked samples, if eligible, against "
+                                  "every lower sample it leads by more than the margin (booster/dpo/filter.py)")
+    margin: float = Field(0.3, ge=0, description="A rejected must trail its chosen by more than this (overall)")
+    drift_rejected: bool = Field(
+        True, description="A sample that loses the original's intent is a rejected of its prompt, whatever its score")
+    chosen_max_words: int = Field(0, ge=0, description="A chosen longer than this many words is dropped "
+                                                       "(released code: 130; 0 = no cap)")
+
+
+TRIPLET_COLUMNS = ["prompt_id", "prompt", "chosen", "rejected", "chosen_overall", "rejected_overall",
+                   "chosen_intent", "rejected_intent", "round"]
+
+
+def dpo_triplets(samples: pd.DataFrame, aggregation: AggregationConfig, rule: DPOFilter, round_: int) -> pd.DataFrame:
+    """(prompt, chosen, rejected) rows per prompt through the DPO filter, with intent enforced.
+
+    A chosen keeps the original's intent, passes the thresholds and is short enough. Under best-worst it
+    ranks first among such samples and is paired with the prompt's last-ranked sample; under released it
+    is one of the two best-ranked samples and is paired with every lower one it leads by the margin. With
+    `drift_rejected`, samples that lost intent are the rejecteds instead (the one that lost most under
+    best-worst), whatever their score. Prompts without an eligible chosen yield nothing.
     """
     scored = samples.copy()
     scored["overall"] = overall(scored, aggregation)
-    scored["passes"] = passes(scored, aggregation)
-    scored["keeps_intent"] = keeps_intent(scored["intent"], aggregation)
+    scored["eligible"] = passes(scored, aggregation) & keeps_intent(scored["intent"], aggregation)
+    if rule.chosen_max_words:
+        scored["eligible"] &= scored["prompt"].str.split().str.len() <= rule.chosen_max_words
     rows = []
     for pid, group in scored.dropna(subset=["overall"]).groupby("prompt_id", sort=False):
-        eligible = group[group["passes"] & group["keeps_intent"]].sort_values("overall", ascending=False)
+        ranked = group.sort_values("overall", ascending=False)
+        drifted = group[~keeps_intent(group["intent"], aggregation)].sort_values(["intent", "overall"])
+        for chosen, rejected in _pairs(ranked, drifted, rule):
+            if chosen["prompt"] != rejected["prompt"]:
+                rows.append({"prompt_id": pid, "prompt": chosen["original"], "chosen": chosen["prompt"],
+                             "rejected": rejected["prompt"], "chosen_overall": chosen["overall"],
+                             "rejected_overall": rejected["overall"], "chosen_intent": chosen["intent"],
+                             "rejected_intent": rejected["intent"], "round": round_})
+    return pd.DataFrame(rows, columns=TRIPLET_COLUMNS).drop_duplicates(["prompt_id", "chosen", "rejected"])
+
+
+def _pairs(ranked: pd.DataFrame, drifted: pd.DataFrame, rule: DPOFilter):
+    """(chosen, rejected) rows of one prompt's samples, ranked best first."""
+    if rule.rule == "best-worst":
+        eligible = ranked[ranked["eligible"]]
         if eligible.empty:
-            continue
+            return
         chosen = eligible.iloc[0]
-        drifted = group[~group["keeps_intent"]].sort_values(["intent", "overall"])
-        if drift_rejected and not drifted.empty:
-            rejected = drifted.iloc[0]
-        else:
-            rejected = group.sort_values("overall").iloc[0]
-            if not chosen["overall"] - rejected["overall"] > margin:
-                continue
-        if chosen["prompt"] != rejected["prompt"]:
-            rows.append({"prompt_id": pid, "prompt": chosen["original"], "chosen": chosen["prompt"],
-                         "rejected": rejected["prompt"], "chosen_overall": chosen["overall"],
-                         "rejected_overall": rejected["overall"], "chosen_intent": chosen["intent"],
-                         "rejected_intent": rejected["intent"], "round": round_})
-    columns = ["prompt_id", "prompt", "chosen", "rejected", "chosen_overall", "rejected_overall",
-               "chosen_intent", "rejected_intent", "round"]
-    return pd.DataFrame(rows, columns=columns)
+        if rule.drift_rejected and not drifted.empty:
+            yield chosen, drifted.iloc[0]
+        elif chosen["overall"] - ranked.iloc[-1]["overall"] > rule.margin:
+            yield chosen, ranked.iloc[-1]
+        return
+    for rank in range(min(2, len(ranked))):
+        chosen = ranked.iloc[rank]
+        if not chosen["eligible"]:
+            continue
+        if rule.drift_rejected and not drifted.empty:
+            for _, rejected in drifted.iterrows():
+                yield chosen, rejected
+        for _, rejected in ranked.iloc[rank + 1:].iterrows():
+            if chosen["overall"] - rejected["overall"] > rule.margin and not (
+                    rule.drift_rejected and rejected.name in drifted.index):
+                yield chosen, rejected

@@ -19,7 +19,7 @@ from pav.models.training_settings import DPOSettings, SFTSettings
 from pav.config import IntentConfig, SamplingConfig
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.intent import intent_columns, load_intent_judge
-from pav.rewards.selection import dpo_triplets
+from pav.rewards.selection import DPOFilter, dpo_triplets
 from pav.tasks import GPU_STAGE_OPTIONS, STAGE_OPTIONS, hold_models, stage_logger
 
 
@@ -62,18 +62,18 @@ def sample(model: ArtifactRef, prompts: ArtifactRef, held_apart: list[ArtifactRe
     return store.write_table("candidates", stage, content_key("samples", model, prompts, sampling, round_), candidates)
 
 
-def triplets(candidates: ArtifactRef, scores: ArtifactRef, aggregation: AggregationConfig, margin: float,
-             intent: IntentConfig, drift_rejected: bool, round_: int, stage: str) -> ArtifactRef:
+def triplets(candidates: ArtifactRef, scores: ArtifactRef, aggregation: AggregationConfig, rule: DPOFilter,
+             intent: IntentConfig, round_: int, stage: str) -> ArtifactRef:
     """(prompt, chosen, rejected) from the scored samples through the paper's filter, intent enforced."""
     frame = candidates.read()
     judge = load_intent_judge(intent.judge, intent.options)
     samples = pd.concat([frame, scores.read()[list(DIMENSIONS)], intent_columns(judge, frame["original"],
                                                                                 frame["prompt"])], axis=1)
-    found = dpo_triplets(samples, aggregation, margin, round_, drift_rejected)
+    found = dpo_triplets(samples, aggregation, rule, round_)
     stage_logger().info("%s: %d triplets from %d prompts; %d of %d samples lost intent", stage, len(found),
                         samples["prompt_id"].nunique(), int((samples["intent"] < aggregation.intent_threshold).sum()),
                         len(samples))
-    name = content_key("triplets", candidates, scores, aggregation, margin, intent, drift_rejected, round_)
+    name = content_key("triplets", candidates, scores, aggregation, rule, intent, round_)
     return Store(candidates.root).write_table("triplets", stage, name, found)
 
 

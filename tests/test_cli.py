@@ -13,7 +13,7 @@ runner = CliRunner()
 def test_every_profile_resolves_and_overrides_apply_in_order():
     assert {"quick", "demo", "gpu-cogvideox", "gpu-opensora"} <= set(PROFILES)
     for name in PROFILES:
-        assert load_config(name).profile == name
+        assert load_config(name).profile.split(" ")[0] == name  # 'gpu-cogvideox (preset ours)'
     cfg = load_config("quick", ["evolve.rounds=1"], environ={"PAV_EVOLVE__ROUNDS": "7", "PAV_STORE": "/tmp/x"})
     assert cfg.evolve.rounds == 1 and cfg.store == "/tmp/x"
     assert load_config("quick", environ={"PAV_EVOLVE__ROUNDS": "7"}).evolve.rounds == 7
@@ -34,6 +34,31 @@ def test_gpu_profiles_put_the_enhancer_on_the_gpu_in_bf16(profile):
         "cpu", "fp32", "fp32")  # the embedded default stays on the CPU in fp32
     sampling = shown.output[shown.output.index("sampling"):]
     assert "device: cuda" in sampling and "dtype: bf16" in sampling
+
+
+def test_the_paper_preset_is_the_released_training_code_and_ours_the_default():
+    shown = runner.invoke(app, ["config", "--profile", "gpu-cogvideox", "--set", "preset=paper"])
+    assert shown.exit_code == 0, shown.output
+    assert "profile: gpu-cogvideox (preset paper)" in shown.output
+    paper, ours = load_config("gpu-cogvideox", ["preset=paper"]), load_config("gpu-cogvideox")
+    train = paper.train  # booster/finetuning/finetune.sh, booster/dpo/dpo.py, filter.py and inference.py
+    assert (train.sft.epochs, train.sft.learning_rate, train.sft.batch_size * train.sft.grad_accum) == (12, 1e-4, 8)
+    assert (train.dpo.learning_rate, train.dpo.epochs, train.dpo.batch_size, train.dpo.grad_accum,
+            train.dpo.max_length, train.dpo.warmup_ratio, train.dpo.beta) == (5e-5, 3, 4, 8, 1024, 0.1, 0.1)
+    assert (train.dpo.lora.r, train.dpo.lora.alpha, train.dpo.lora.dropout) == (16, 16, 0.0)
+    assert (train.dpo_filter.rule, train.dpo_filter.margin, train.dpo_filter.chosen_max_words) == ("released", 1.4, 130)
+    assert (train.sampling.temperature, train.sampling.top_k, train.sampling.top_p) == (1.0, 50, 1.0)
+    raw = {"vq": 1, "tc": 1, "fc": 1, "dd": 1.1, "tva": 1.3, "aesthetic": 0.8 * 1.6, "preference": 4 / 3}
+    assert train.dpo_aggregation.weights == pytest.approx(raw, abs=1e-6)
+    assert train.dpo_aggregation.thresholds == ours.train.dpo_aggregation.thresholds  # the profile's, kept
+    # What the preset does not set stays the profile's: the GPU, bf16, the prompt sets.
+    assert (train.sampling.device, train.sft.dtype, train.dpo_prompts) == ("cuda", "bf16", ours.train.dpo_prompts)
+    assert ours.profile == "gpu-cogvideox (preset ours)"
+    assert (ours.train.dpo.learning_rate, ours.train.dpo_filter.rule, ours.train.sft.epochs) == (5e-6, "best-worst", 3)
+    # An override still wins over the preset.
+    assert load_config("gpu-cogvideox", ["preset=paper", "train.dpo.epochs=1"]).train.dpo.epochs == 1
+    with pytest.raises(ValueError, match="unknown preset 'fast'; valid: ours, paper"):
+        load_config("gpu-cogvideox", ["preset=fast"])
 
 
 @pytest.mark.parametrize("override, message", [
