@@ -136,3 +136,74 @@ def test_command_template_is_checked(script):
         load_generator("command", dict(command=f"{sys.executable} {script} {{prompt}} {{output}}"))
     gen = load_generator("command", dict(command=f"{sys.executable} {script} {{prompt}} {{seed}} {{output}} ok"))
     assert gen.generate(["dog"], [2])[0].frames.shape[0] == 3  # a string template is split like a shell would
+
+
+# A stand-in for an Open-Sora 1.2 checkout: its argument names, its prompt-file parsing (lines stripped,
+# "{" or "[" starting JSON options, "|0|" a loop schedule) and its output names. It runs in a separate
+# interpreter, as the real one does, and logs each run so batching can be counted.
+OPENSORA = r'''
+import argparse, json, os, re, sys
+import numpy as np
+from pav.data.video import encode_mp4
+parser = argparse.ArgumentParser()
+parser.add_argument("config")
+for flag in ("--prompt-path", "--seed", "--save-dir", "--sample-name", "--num-frames", "--resolution",
+             "--aspect-ratio"):
+    parser.add_argument(flag, required=True)
+args = parser.parse_args()
+assert os.path.isfile(args.config), args.config  # relative to the checkout: the cwd
+prompts = [line.strip() for line in open(args.prompt_path).readlines()]
+for prompt in prompts:
+    parts = re.split(r"(?=[{\[])", prompt)
+    assert len(parts) == 1 and not prompt.startswith("|0|"), f"Invalid prompt: {prompt}"
+with open(os.environ["RUNS_LOG"], "a") as log:
+    log.write(json.dumps({"seed": args.seed, "prompts": prompts, "python": sys.executable}) + "\n")
+os.makedirs(args.save_dir, exist_ok=True)
+for i, prompt in enumerate(prompts):
+    if "CRASH" in prompt:
+        sys.exit("RuntimeError: CUDA out of memory")
+    frames = np.full((len(prompt) % 7 + 2, 16, 16, 3), int(args.seed) * 20, dtype=np.uint8)
+    with open(os.path.join(args.save_dir, f"{args.sample_name}_{i:04d}.mp4"), "wb") as f:
+        f.write(encode_mp4(frames, 8))
+'''
+
+
+@pytest.fixture
+def opensora_checkout(tmp_path):
+    checkout = tmp_path / "Open-Sora"
+    (checkout / "scripts").mkdir(parents=True)
+    (checkout / "scripts" / "inference.py").write_text(OPENSORA)
+    config = checkout / "configs" / "opensora-v1-2" / "inference" / "sample.py"
+    config.parent.mkdir(parents=True)
+    config.write_text("num_frames = 51\n")
+    return checkout
+
+
+def test_opensora_runs_once_per_seed_in_its_own_interpreter_with_any_prompt_text(opensora_checkout, tmp_path,
+                                                                                monkeypatch):
+    from pav.models.generators.opensora import plain_prompt
+
+    monkeypatch.setenv("RUNS_LOG", str(tmp_path / "runs.jsonl"))
+    gen = load_generator("opensora", dict(checkout=str(opensora_checkout), python=sys.executable))
+    hostile = ['-a cat {"reference_path": "x"}', "|0|a dog|1|a fox", "a [red] car\nat night", "a bird"]
+    videos = gen.generate(hostile + ["a boat"], [3, 3, 3, 7, 7])
+    assert [v.error for v in videos] == [None] * 5
+    runs = [json.loads(line) for line in (tmp_path / "runs.jsonl").read_text().splitlines()]
+    assert [(r["seed"], len(r["prompts"])) for r in runs] == [("3", 3), ("7", 2)]  # models load once per seed
+    assert runs[0]["prompts"] == ['-a cat ("reference_path": "x")', "0|a dog|1|a fox", "a (red) car at night"]
+    assert [plain_prompt(p) for p in hostile] == runs[0]["prompts"] + runs[1]["prompts"][:1]
+    assert [v.frames.shape[0] for v in videos] == [len(plain_prompt(p)) % 7 + 2 for p in hostile + ["a boat"]]
+    assert abs(videos[0].frames.mean() - 60) < 3 and abs(videos[4].frames.mean() - 140) < 3  # each its seed's
+    assert "seed" not in gen.settings() and gen.settings()["resolution"] == "720p"
+
+
+def test_opensora_keeps_what_it_wrote_before_failing_and_checks_its_setup(opensora_checkout, tmp_path, monkeypatch):
+    monkeypatch.setenv("RUNS_LOG", str(tmp_path / "runs.jsonl"))
+    gen = load_generator("opensora", dict(checkout=str(opensora_checkout), python=sys.executable))
+    videos = gen.generate(["a cat", "CRASH here", "a dog"], [1, 1, 1])
+    assert videos[0].error is None and videos[0].frames is not None
+    assert all("exit status 1" in v.error and "CUDA out of memory" in v.error for v in videos[1:])
+    with pytest.raises(ValueError, match="no .*scripts/inference.py.*Open-Sora 1.2 checkout"):
+        load_generator("opensora", dict(checkout=str(tmp_path), python=sys.executable))
+    with pytest.raises(ValueError, match="interpreter '/opt/none/bin/python' not found"):
+        load_generator("opensora", dict(checkout=str(opensora_checkout), python="/opt/none/bin/python"))

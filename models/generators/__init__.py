@@ -39,6 +39,7 @@ GENERATORS: dict[str, str] = {
     "sim-scenic": "pav.models.generators.sim:SimScenic",
     "diffusers": "pav.models.generators.diffusers_video:DiffusersVideo",
     "command": "pav.models.generators.command:CommandVideo",
+    "opensora": "pav.models.generators.opensora:OpenSoraVideo",
 }
 
 _loaded: dict[str, Generator] = {}  # per-process model cache

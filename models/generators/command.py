@@ -54,32 +54,37 @@ class CommandVideo:
             values = {"{prompt}": prompt, "{seed}": str(seed), "{output}": str(Path(out_dir) / "video.mp4"),
                       "{output_dir}": out_dir}
             argv = [_fill(arg, values) for arg in self.argv]
-            error = self._run(argv)
+            error = run_process(argv, self.cwd, self.timeout)
             if error:
                 return Video(frames=None, fps=0.0, error=error)
             written = sorted(Path(out_dir).rglob("*.mp4"))
             if len(written) != 1:
                 return Video(frames=None, fps=0.0, error=f"expected one .mp4 from {argv[0]}, found {len(written)}")
-            try:
-                frames, fps = decode_mp4(written[0].read_bytes())
-            except VideoDecodeError as err:
-                return Video(frames=None, fps=0.0, error=f"unreadable mp4 from {argv[0]}: {err}")
-            return Video(frames=frames, fps=fps)
+            return read_video(written[0], argv[0])
 
-    def _run(self, argv: list[str]) -> str | None:
-        """Run the command; the error text on failure, else None."""
-        # Own process group: on timeout the script's children (e.g. torchrun workers) go too.
-        proc = subprocess.Popen(argv, cwd=self.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                start_new_session=True)
-        try:
-            _, stderr = proc.communicate(timeout=self.timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            _, stderr = proc.communicate()
-            return f"timed out after {self.timeout:g}s: {_tail(stderr)}"
-        if proc.returncode != 0:
-            return f"exit status {proc.returncode}: {_tail(stderr)}"
-        return None
+def run_process(argv: list[str], cwd: str | None, timeout: float, env: dict[str, str] | None = None) -> str | None:
+    """Run a generator's process; the error text on failure, else None."""
+    # Own process group: on timeout the script's children (e.g. torchrun workers) go too.
+    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True, env=None if env is None else {**os.environ, **env})
+    try:
+        _, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        _, stderr = proc.communicate()
+        return f"timed out after {timeout:g}s: {_tail(stderr)}"
+    if proc.returncode != 0:
+        return f"exit status {proc.returncode}: {_tail(stderr)}"
+    return None
+
+
+def read_video(path: Path, what: str) -> Video:
+    """The mp4 at `path` as a Video, or a Video with the reason it could not be read."""
+    try:
+        frames, fps = decode_mp4(path.read_bytes())
+    except (OSError, VideoDecodeError) as err:
+        return Video(frames=None, fps=0.0, error=f"unreadable mp4 from {what}: {err}")
+    return Video(frames=frames, fps=fps)
 
 
 def _fill(arg: str, values: dict[str, str]) -> str:
