@@ -4,7 +4,8 @@ With dispatch "deployments" the orchestrating flow (on the cpu pool, or wherever
 each unit to the gpu pool as its own flow run of gpu-work/gpu and waits for all of them together, so
 N gpu workers run N shards at once. Each child persists its result in the shared store and the parent
 reads it; nothing is replayed. Idempotency keys make a retried parent find its children again; a
-child that Crashed (its worker was killed, its machine lost) is submitted again, a bounded number of
+child that Crashed (its worker was killed, its machine lost) or ran past `gpu_run_timeout_s` (it is
+cancelled, and its worker kills the process however stuck) is submitted again, a bounded number of
 times, to any worker, and redoes only its unfinished items (the finished ones are in the item caches).
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 from prefect import get_run_logger
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
+from prefect.states import Cancelling
 from prefect.deployments import run_deployment
 from prefect.runtime import flow_run
 from pydantic_core import to_jsonable_python
@@ -47,10 +49,22 @@ def _fan_out(config: RunConfig, unit: str, calls: list[dict[str, Any]], names: l
     with get_client(sync_client=True) as client:
         while jobs:
             time.sleep(config.gpu_poll_s)
-            for i, (run_id, attempt, submitted) in list(jobs.items()):
+            for i, (run_id, attempt, submitted, started) in list(jobs.items()):
                 run = client.read_flow_run(run_id)
                 kind = run.state.type if run.state else StateType.SCHEDULED
-                if kind == StateType.COMPLETED:
+                if kind == StateType.RUNNING and started is None:
+                    jobs[i] = (run_id, attempt, submitted, time.monotonic())
+                elif kind == StateType.RUNNING and _overran(config, started):
+                    limit = f"{run.name} ran longer than gpu_run_timeout_s={config.gpu_run_timeout_s:g}"
+                    client.set_flow_run_state(run_id, Cancelling(message=limit), force=True)
+                    if attempt < config.gpu_crash_retries:
+                        get_run_logger().warning("%s: cancelled; submitting it again (attempt %d of %d)", limit,
+                                                 attempt + 2, config.gpu_crash_retries + 1)
+                        jobs[i] = _submit(config, unit, calls[i], names[i], keys[i], attempt + 1)
+                    else:
+                        failures.append(f"{limit}, attempt {attempt + 1} of {config.gpu_crash_retries + 1}")
+                        del jobs[i]
+                elif kind == StateType.COMPLETED:
                     results[i] = unit_result(unit, store.read_json(_result_path(keys[i], attempt))["result"])
                     del jobs[i]
                 elif kind == StateType.CRASHED and attempt < config.gpu_crash_retries:
@@ -69,15 +83,19 @@ def _fan_out(config: RunConfig, unit: str, calls: list[dict[str, Any]], names: l
     return results
 
 
+def _overran(config: RunConfig, started: float | None) -> bool:
+    return bool(config.gpu_run_timeout_s) and started is not None and time.monotonic() - started > config.gpu_run_timeout_s
+
+
 def _result_path(key: str, attempt: int) -> str:
     return f"dispatch/{key}-{attempt}.json"
 
 
 def _submit(config: RunConfig, unit: str, call: dict[str, Any], name: str, key: str,
-            attempt: int) -> tuple[Any, int, float]:
+            attempt: int) -> tuple[Any, int, float, float | None]:
     run = run_deployment(
         GPU_WORK, timeout=0, flow_run_name=name if attempt == 0 else f"{name} (attempt {attempt + 1})",
         idempotency_key=f"{key}-{attempt}", tags=["gpu-work", unit],
         parameters={"store": config.store, "unit": unit, "inputs": to_jsonable_python(call),
                     "result_path": _result_path(key, attempt)})
-    return run.id, attempt, time.monotonic()
+    return run.id, attempt, time.monotonic(), None

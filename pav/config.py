@@ -133,6 +133,9 @@ class RunConfig(Section):
                                                                "is submitted again this many times")
     gpu_start_timeout_s: float = Field(3600, gt=0, description="Fan-out: fail when no gpu worker starts a run "
                                                                "within this many seconds")
+    gpu_run_timeout_s: float = Field(0, ge=0, description="Fan-out: cancel a gpu run still running after this many "
+                                     "seconds (its worker kills the process) and submit it again like a crashed "
+                                     "one; 0 = no limit")
     gpu_poll_s: float = Field(2, gt=0, le=60, description="Fan-out: seconds between checks of the gpu runs")
 
 

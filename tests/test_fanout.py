@@ -127,3 +127,21 @@ def test_a_killed_gpu_worker_leaves_its_run_crashed_and_another_redoes_only_the_
     assert len(after) == 8
     assert {p: after[p] for p in finished} == finished  # videos done before the kill were not rendered again
     assert len(finished) >= 2
+
+
+def test_a_gpu_run_past_its_time_limit_is_cancelled_resubmitted_then_failed_with_the_reason(pool, tmp_path):
+    cfg = config(tmp_path / "run", 2, "evolve.rounds=0", "generator.options={frames: 8, size: 32, gpu_seconds: 60}",
+                 "gpu_run_timeout_s=6", "gpu_crash_retries=1")
+    run_id, done = run_deployment_cli(pool, "evolve/cpu", cfg)
+    parent = wait_final(run_id, timeout=300)
+    assert parent.state.is_failed(), done.stdout + done.stderr
+    message = parent.state.message or ""
+    runs = gpu_runs(cfg.store)
+    assert sorted(r.name for r in runs) == ["render+score evolve/round-0 shard 1/1",
+                                            "render+score evolve/round-0 shard 1/1 (attempt 2)"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any(not flow_run(r.id).state.is_final() for r in runs):
+        time.sleep(1)  # the workers kill the processes and mark the runs Cancelled
+    assert [flow_run(r.id).state.name for r in runs] == ["Cancelled", "Cancelled"]
+    assert not Store(cfg.store).exists("cache/videos") or not Store(cfg.store).ls("cache/videos")  # nothing cached
+    assert "ran longer than gpu_run_timeout_s=6, attempt 2 of 2" in message, message
