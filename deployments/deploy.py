@@ -8,7 +8,8 @@ from uuid import UUID
 from prefect import flow
 from prefect.automations import Automation
 from prefect.client.schemas.objects import StateType
-from prefect.events.actions import ChangeFlowRunState
+from prefect.blocks.notifications import CustomWebhookNotificationBlock
+from prefect.events.actions import ChangeFlowRunState, SendNotification
 from prefect.events.schemas.automations import EventTrigger, Posture
 from prefect.events.schemas.events import ResourceSpecification
 from prefect.client.orchestration import get_client
@@ -37,10 +38,10 @@ def ensure_pools(gpus: int) -> None:
             client.update_work_pool(name, WorkPoolUpdate(concurrency_limit=limits[name]))
 
 
-def deploy_all(config: RunConfig, inbox: str = "inbox", gpus: int = 1,
-               zombie_after_s: float = ZOMBIE_AFTER_S) -> list[str]:
-    """Create the pools, every deployment (with `config` as the run form's defaults) and the automation
-    that marks silent runs Crashed."""
+def deploy_all(config: RunConfig, inbox: str = "inbox", gpus: int = 1, zombie_after_s: float = ZOMBIE_AFTER_S,
+               alert_webhook: str | None = None) -> list[str]:
+    """Create the pools, every deployment (with `config` as the run form's defaults), the automation
+    that marks silent runs Crashed and, with `alert_webhook`, the one that posts failed runs there."""
     if gpus < 1:
         raise ValueError(f"gpus must be at least 1, got {gpus}")
     ensure_pools(gpus)
@@ -57,6 +58,8 @@ def deploy_all(config: RunConfig, inbox: str = "inbox", gpus: int = 1,
             tags=[spec.pool], job_variables={"env": {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_S)}},
         ).apply()
     ensure_zombie_automation(zombie_after_s)
+    if alert_webhook:
+        ensure_failure_alerts(alert_webhook)
     return list(DEPLOYMENTS)
 
 
@@ -82,6 +85,40 @@ def ensure_zombie_automation(after_s: float) -> None:
         for existing in client.read_automations_by_name(ZOMBIE_AUTOMATION):
             client.delete_automation(existing.id)
     automation.create()
+
+
+ALERT_AUTOMATION = "pav: post failed or crashed runs to the alert webhook"
+ALERT_BLOCK = "pav-alerts"
+ALERT_BODY = ("Flow run {{ flow_run.name }} of deployment {{ deployment.name }} ({{ flow.name }}) ended "
+              "{{ flow_run.state.name }}: {{ flow_run.state.message }}\n{{ flow_run|ui_url }}")
+
+
+def ensure_failure_alerts(webhook_url: str) -> None:
+    """Every Failed or Crashed run of a project deployment is posted (JSON {"text": ...}, as Slack, Teams and
+    most chat webhooks read it) to `webhook_url`. The URL is kept as a secret of the block, never logged."""
+    if not webhook_url.startswith(("http://", "https://")):
+        raise ValueError(f"alert webhook must be an http(s) URL, got {webhook_url.split('?')[0][:40]!r}")
+    block = CustomWebhookNotificationBlock(
+        name="pav alerts", url="{{ url }}", method="POST", secrets={"url": webhook_url},
+        json_data={"text": "{{subject}}\n{{body}}"})
+    block_id = block.save(ALERT_BLOCK, overwrite=True)
+    with get_client(sync_client=True) as client:
+        flows = {f.id: f.name for f in client.read_flows()}
+        ours = [d.id for d in client.read_deployments() if f"{flows.get(d.flow_id)}/{d.name}" in DEPLOYMENTS]
+        for existing in client.read_automations_by_name(ALERT_AUTOMATION):
+            client.delete_automation(existing.id)
+    Automation(
+        name=ALERT_AUTOMATION,
+        description="A run of a project deployment that ends Failed or Crashed is posted to the alert webhook",
+        trigger=EventTrigger(
+            expect={"prefect.flow-run.Failed", "prefect.flow-run.Crashed"},
+            match=ResourceSpecification({"prefect.resource.id": ["prefect.flow-run.*"]}),
+            match_related=ResourceSpecification({"prefect.resource.role": "deployment",
+                                                 "prefect.resource.id": [f"prefect.deployment.{i}" for i in ours]}),
+            posture=Posture.Reactive, threshold=1, within=timedelta(0)),
+        actions=[SendNotification(block_document_id=block_id, subject="pav: {{ flow_run.name }} {{ flow_run.state.name }}",
+                                  body=ALERT_BODY)],
+    ).create()
 
 
 def retry_flow_run(flow_run_id: str) -> str:

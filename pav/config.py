@@ -179,11 +179,14 @@ def dotted(assignments: list[str]) -> dict:
     return out
 
 
+NOT_CONFIG = ("PAV_CACHE", "PAV_PROFILE", "PAV_WORKER_NAME", "PAV_ALERT_WEBHOOK")  # PAV_* variables read elsewhere
+
+
 def env_overrides(environ: dict[str, str] | None = None) -> list[str]:
     """PAV_EVOLVE__ROUNDS=2 -> "evolve.rounds=2" (PAV_STORE -> "store=...")."""
     environ = os.environ if environ is None else environ
     return [f"{k[4:].lower().replace('__', '.')}={v}" for k, v in sorted(environ.items())
-            if k.startswith("PAV_") and k not in ("PAV_CACHE", "PAV_PROFILE")]
+            if k.startswith("PAV_") and k not in NOT_CONFIG]
 
 
 PRESETS = tuple(sorted(p.name.removesuffix(".yaml") for p in resources.files("pav").joinpath("profiles/presets").iterdir()

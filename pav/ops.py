@@ -12,6 +12,9 @@ def deploy(profile: Annotated[str, typer.Option("--profile", "-p", help="Profile
            set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a config field, e.g. evolve.rounds=2")] = None,
            inbox: Annotated[str, typer.Option(help="Nightly inbox: a directory of *.txt files or a text file")] = "inbox",
            gpus: Annotated[int, typer.Option(help="Concurrent flow runs on the gpu pool (one per GPU)")] = 1,
+           alert_webhook: Annotated[Optional[str], typer.Option(
+               envvar="PAV_ALERT_WEBHOOK", show_default=False,
+               help="Post every failed or crashed run to this webhook (Slack-style JSON {\"text\": ...})")] = None,
            ) -> None:
     """Create the cpu and gpu work pools and deploy every flow (nightly-evolve runs at 02:00 UTC)."""
     from pav.config import load_config
@@ -22,9 +25,11 @@ def deploy(profile: Annotated[str, typer.Option("--profile", "-p", help="Profile
 
     overrides = list(set_ or []) + ([f"store={store}"] if store else [])
     try:
-        names = deploy_all(load_config(profile, overrides), inbox, gpus)
+        names = deploy_all(load_config(profile, overrides), inbox, gpus, alert_webhook=alert_webhook)
     except ValueError as e:
         raise typer.BadParameter(str(e)) from None
+    if alert_webhook:
+        typer.echo("failed and crashed runs are posted to the alert webhook (block pav-alerts)")
     typer.echo("deployed: " + ", ".join(names) + "\nstart workers with `pav worker --pool cpu` and `pav worker --pool gpu`")
 
 

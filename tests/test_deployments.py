@@ -199,3 +199,52 @@ def test_nightly_evolves_only_new_prompts(api, tmp_path):
     night3 = nightly_evolve(cfg, str(inbox))
     assert night3 == {"new_prompts": 0, "dataset": night2["dataset"]}
     assert time.monotonic() - began < 15
+
+
+def test_a_failed_run_is_posted_to_the_alert_webhook(deployed, gpu_worker, tmp_path):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from pav.deployments.deploy import deploy_all
+
+    received: list[dict] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's name)
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append({"path": self.path, "json": json.loads(body)})
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    hook = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    try:
+        deploy_all(load_config("quick"), "inbox", alert_webhook=f"http://127.0.0.1:{hook.server_port}/hook?token=s3cret")
+        store = tmp_path / "run"
+        (store / "evolve").mkdir(parents=True)
+        (store / "evolve" / "round-1").write_text("not a directory")  # round 1 fails
+        run_id, _ = run_deployment_cli(deployed, "evolve/gpu", tiny_config(store))
+        run = flow_run(run_id)
+        assert run.state.is_failed()
+        deadline = time.monotonic() + 90
+        while not received and time.monotonic() < deadline:
+            time.sleep(1)
+        assert received, "no POST reached the webhook"
+        [post] = received
+        assert post["path"] == "/hook?token=s3cret"
+        text = post["json"]["text"]
+        assert run.name in text and "Failed" in text and "evolve" in text
+        assert f"/runs/flow-run/{run.id}" in text  # a link to the run in the UI
+        with get_client(sync_client=True) as client:
+            [automation] = client.read_automations_by_name("pav: post failed or crashed runs to the alert webhook")
+            block = client.read_block_document_by_name("pav-alerts", "custom-webhook", include_secrets=False)
+        # The URL (its token) is a secret of the block: the API shows it to nobody who does not ask for secrets.
+        assert "s3cret" not in automation.model_dump_json() and "s3cret" not in json.dumps(block.data)
+    finally:
+        hook.shutdown()
+        with get_client(sync_client=True) as client:
+            for automation in client.read_automations_by_name("pav: post failed or crashed runs to the alert webhook"):
+                client.delete_automation(automation.id)
