@@ -85,12 +85,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="training seed (SFT and DPO)")
     parser.add_argument("--root", default=None, help="where the runs go (default: a new temporary directory)")
     parser.add_argument("--set", dest="sets", action="append", default=[], help="config override, repeatable")
+    parser.add_argument("--generators", nargs="+", default=list(GENERATORS), choices=GENERATORS,
+                        help="video models to train on (the cross-model matrix needs both)")
     args = parser.parse_args()
     root = Path(args.root or tempfile.mkdtemp(prefix="pav-efficacy-"))
     console.print(f"runs under {root}, profile {args.profile}, training seed {args.seed}")
     summary: dict = {"profile": args.profile, "seed": args.seed, "root": str(root), "results": {}}
     trained, evaluated, configs = {}, {}, {}
-    for generator in GENERATORS:
+    for generator in args.generators:
         cfg = load_config(args.profile, [f"store={root / generator}", f"generator.name={generator}",
                                          f"train.sft.seed={args.seed}", f"train.dpo.seed={args.seed}", *args.sets])
         with stage_output(cfg.store, f"efficacy-{generator}"):
@@ -104,7 +106,7 @@ def main() -> None:
         evaluated[(generator, "vbench")] = result["evaluate"]["evaluations"].read()
         evaluated[(generator, "everyday")] = on_everyday["evaluations"].read()
     cells = {}
-    for generator in GENERATORS:  # each DPO-2 on the other video model, held-out VBench prompts
+    for generator in GENERATORS if len(args.generators) == len(GENERATORS) else ():  # each DPO-2 on the other model
         other = next(g for g in GENERATORS if g != generator)
         with stage_output(configs[other].store, f"efficacy-cross-{generator}"):
             crossed = evaluate(configs[other], enhancers={f"{generator}-dpo-2": trained[generator]["train"]["models"]["dpo-2"]},
@@ -119,12 +121,14 @@ def main() -> None:
                      configs[generator].rewards.aggregation)
         summary["results"][f"{generator}/{prompts}"] = {name: {"value": round(value, 4), "met": bool(met)}
                                                         for name, value, _, met in found}
-    matrix = cross_model_matrix(cells)
-    console.print("Cross-model: mean overall gain over the original prompts (rows: enhancer, columns: video model)")
-    console.print(matrix.round(2).to_string())
-    best_on_own = all(matrix[g].idxmax() == f"{g}-dpo-2" for g in GENERATORS)
-    console.print(f"each enhancer best on its own video model: {'yes' if best_on_own else 'no'}")
-    summary["cross_model"] = {r: {c: round(float(v), 3) for c, v in row.items()} for r, row in matrix.iterrows()}
+    best_on_own = False
+    if cells:
+        matrix = cross_model_matrix(cells)
+        console.print("Cross-model: mean overall gain over the original prompts (rows: enhancer, columns: video model)")
+        console.print(matrix.round(2).to_string())
+        best_on_own = all(matrix[g].idxmax() == f"{g}-dpo-2" for g in GENERATORS)
+        console.print(f"each enhancer best on its own video model: {'yes' if best_on_own else 'no'}")
+        summary["cross_model"] = {r: {c: round(float(v), 3) for c, v in row.items()} for r, row in matrix.iterrows()}
     summary["best_on_own_model"] = best_on_own
     summary["all_met"] = best_on_own and all(t["met"] for r in summary["results"].values() for t in r.values())
     print(json.dumps(summary))

@@ -34,7 +34,7 @@ _WAITING = {StateType.SCHEDULED, StateType.PENDING}
 def gpu_map(config: RunConfig, unit: str, calls: list[dict[str, Any]], names: list[str]) -> list[Any]:
     """Each call's result, in order: run here in a loop, or as concurrent flow runs on the gpu pool."""
     if config.dispatch == "in-process":
-        return [run_unit(config.store, unit, call) for call in calls]
+        return [run_unit(config.store, unit, call, name) for call, name in zip(calls, names)]
     return _fan_out(config, unit, calls, names)
 
 
@@ -97,5 +97,5 @@ def _submit(config: RunConfig, unit: str, call: dict[str, Any], name: str, key: 
         GPU_WORK, timeout=0, flow_run_name=name if attempt == 0 else f"{name} (attempt {attempt + 1})",
         idempotency_key=f"{key}-{attempt}", tags=["gpu-work", unit],
         parameters={"store": config.store, "unit": unit, "inputs": to_jsonable_python(call),
-                    "result_path": _result_path(key, attempt)})
+                    "result_path": _result_path(key, attempt), "name": name})
     return run.id, attempt, time.monotonic(), None

@@ -8,9 +8,10 @@ from pav.flows.dispatch import gpu_map
 from pav.tasks import on_store
 from pav.tasks.evaluate import check_held_out_task, collect_stage, method_inputs, report_stage
 from pav.tasks.prompts import load_prompt_set
+from pav.flows import run_name
 
 
-@flow(name="evaluate")
+@flow(name="evaluate", flow_run_name=run_name("evaluate"))
 def evaluate(config: RunConfig, enhancers: dict[str, ArtifactRef] | None = None,
              used_prompts: list[ArtifactRef] | None = None, evolution_rounds: list[dict] | None = None) -> dict:
     """Render and score every method's prompts, then write the report; `enhancers` maps a name to a model."""

@@ -15,9 +15,10 @@ from pav.tasks.mutate import mutate_shard
 from pav.tasks.pairs import collect_pairs
 from pav.tasks.prompts import load_prompt_set, shard_prompts
 from pav.tasks.select import report_round, select_shard
+from pav.flows import run_name
 
 
-@flow(name="evolve")
+@flow(name="evolve", flow_run_name=run_name("evolve"))
 def evolve(config: RunConfig) -> dict:
     """Evolve the configured prompts and return the log, the SFT pairs and per-round summaries."""
     select, mutate, pairs = on_store(config.store, select_shard, mutate_shard, collect_pairs)
@@ -28,18 +29,20 @@ def evolve(config: RunConfig) -> dict:
     stats, summaries = [], []
     for round_ in range(cfg.rounds + 1):
         stage = f"evolve/round-{round_}"
+        labels = [f"{stage} shard {i}/{len(shards)}" for i in range(1, len(shards) + 1)]
         if round_ > 0:
-            mutated = [mutate(shard_logs, config.operator, cfg.top_n, cfg.variants, round_, cfg.seed, stage)
-                       for shard_logs in logs]
+            mutated = [mutate.with_options(task_run_name=f"mutate {label}")(
+                shard_logs, config.operator, cfg.top_n, cfg.variants, round_, cfg.seed, stage)
+                for shard_logs, label in zip(logs, labels)]
             shards = [m["candidates"] for m in mutated]
             stats = [m["stats"] for m in mutated]
         rendered = gpu_map(config, "render-score", [
             {"candidates": shard, "generator": config.generator, "rewards": config.rewards, "seed": cfg.seed,
              "stage": stage} for shard in shards],
-            [f"render+score {stage} shard {i}/{len(shards)}" for i in range(1, len(shards) + 1)])
-        for shard, shard_logs, out in zip(shards, logs, rendered):
-            shard_logs.append(select(shard, out["videos"], out["scores"], config.rewards.aggregation,
-                                     config.rewards.intent, stage))
+            [f"render+score {label}" for label in labels])
+        for shard, shard_logs, out, label in zip(shards, logs, rendered, labels):
+            shard_logs.append(select.with_options(task_run_name=f"select {label}")(
+                shard, out["videos"], out["scores"], config.rewards.aggregation, config.rewards.intent, stage))
         summaries.append(report_round([ref for shard_logs in logs for ref in shard_logs], stats, round_))
     result = pairs([ref for shard_logs in logs for ref in shard_logs], "evolve")
     return {**result, "rounds": summaries}

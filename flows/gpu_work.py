@@ -20,12 +20,12 @@ def worker_identity() -> dict[str, Any]:
 
 
 @flow(name="gpu-work")
-def gpu_work(store: str, unit: str, inputs: dict[str, Any], result_path: str) -> dict[str, Any]:
+def gpu_work(store: str, unit: str, inputs: dict[str, Any], result_path: str, name: str | None = None) -> dict[str, Any]:
     """Run `unit` on `inputs` and persist its result (artifact references) as JSON at result_path in the store.
 
     The orchestrating run reads that file: results travel through the shared store, never by
     replaying the stage in the parent.
     """
-    result = {"unit": unit, "result": to_jsonable_python(run_unit(store, unit, inputs)), **worker_identity()}
+    result = {"unit": unit, "result": to_jsonable_python(run_unit(store, unit, inputs, name)), **worker_identity()}
     Store(store).write_json(result_path, result)
     return result

@@ -7,9 +7,10 @@ from pav.data.store import Store
 from pav.flows.evolve import evolve
 from pav.config import RunConfig
 from pav.tasks.dataset import append_to_dataset, inbox_prompts
+from pav.flows import run_name
 
 
-@flow(name="nightly-evolve")
+@flow(name="nightly-evolve", flow_run_name=run_name("nightly-evolve"))
 def nightly_evolve(config: RunConfig, inbox: str) -> dict:
     """Evolve the inbox prompts the dataset lacks (`inbox`: a directory of *.txt or a file), then append the pairs."""
     new = inbox_prompts(config.store, inbox)

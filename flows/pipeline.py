@@ -6,9 +6,10 @@ from pav.flows.evaluate import evaluate
 from pav.flows.evolve import evolve
 from pav.flows.train import train
 from pav.config import RunConfig
+from pav.flows import run_name
 
 
-@flow(name="pipeline")
+@flow(name="pipeline", flow_run_name=run_name("pipeline"))
 def pipeline(config: RunConfig) -> dict:
     """Run every paper stage on one video model; a re-run after success finds every stage cached.
 

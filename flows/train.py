@@ -8,9 +8,10 @@ from pav.flows.dispatch import gpu_map
 from pav.tasks import on_store
 from pav.tasks.prompts import load_prompt_set
 from pav.tasks.train import triplets_stage
+from pav.flows import run_name
 
 
-@flow(name="train")
+@flow(name="train", flow_run_name=run_name("train"))
 def train(config: RunConfig, pairs: ArtifactRef) -> dict:
     """SFT, then each DPO round samples with the latest policy, scores, filters and trains on triplets."""
     triplets = on_store(config.store, triplets_stage)

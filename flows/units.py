@@ -20,9 +20,12 @@ from pav.tasks.score import score_shard
 
 
 def render_score(store: str, candidates: ArtifactRef, generator: GeneratorConfig, rewards: RewardConfig, seed: int,
-                 stage: str) -> dict[str, ArtifactRef]:
+                 stage: str, label: str | None = None) -> dict[str, ArtifactRef]:
     """Render a shard's candidates, then score the videos against their original prompts."""
     generate, score = on_store(store, generate_shard, score_shard)
+    if label:  # "evolve/round-1 shard 3/6": the task runs are found by stage and shard
+        generate, score = (generate.with_options(task_run_name=f"generate {label}"),
+                           score.with_options(task_run_name=f"score {label}"))
     videos = generate(candidates, generator, seed, stage)
     return {"videos": videos, "scores": score(videos, candidates, rewards, stage)}
 
@@ -46,14 +49,18 @@ def _fn(unit: str) -> Callable:
     return getattr(_unit(unit), "fn", _unit(unit))
 
 
-def run_unit(store: str, unit: str, inputs: dict[str, Any]) -> Any:
-    """Run one unit in this process; JSON inputs (from a flow run's parameters) are validated first."""
+def run_unit(store: str, unit: str, inputs: dict[str, Any], name: str | None = None) -> Any:
+    """Run one unit in this process; JSON inputs (from a flow run's parameters) are validated first.
+
+    `name` ("render+score evolve/round-1 shard 3/6") names its task runs after the unit's stage and shard.
+    """
     fn = _fn(unit)
     hints = typing.get_type_hints(fn)
-    typed = {name: TypeAdapter(hints[name]).validate_python(value) for name, value in inputs.items()}
+    typed = {key: TypeAdapter(hints[key]).validate_python(value) for key, value in inputs.items()}
     if _unit(unit) is fn:
-        return fn(store, **typed)
-    return on_store(store, _unit(unit))(**typed)
+        return fn(store, **typed, label=name.split(" ", 1)[-1] if name else None)
+    stage_task = on_store(store, _unit(unit))
+    return (stage_task.with_options(task_run_name=name) if name else stage_task)(**typed)
 
 
 def unit_result(unit: str, value: Any) -> Any:

@@ -29,5 +29,6 @@ def task_runs_since(since: datetime, settle: float = 2.0) -> list[TaskRun]:
 
 
 def stage_name(run: TaskRun) -> str:
-    """The task's name without Prefect's run suffix ("generate-3fa" -> "generate")."""
-    return run.name.rsplit("-", 1)[0]
+    """The stage of a task run: "generate evolve/round-1 shard 3/6" -> "generate"; a run named by Prefect
+    loses its suffix ("load_prompt_set-3fa" -> "load_prompt_set")."""
+    return run.name.split(" ", 1)[0] if " " in run.name else run.name.rsplit("-", 1)[0]

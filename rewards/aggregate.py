@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pav.data.schemas import DIMENSIONS, IMAGE_DIMENSIONS
 
@@ -37,6 +37,14 @@ class AggregationConfig(BaseModel):
     intent_threshold: float = Field(
         1.0, ge=0, le=1, description="Minimum share of the original's content (intent judge) a prompt must keep "
                                      "to become a pair target, a DPO chosen or a counted win; 1 = all of it")
+
+    @field_validator("weights", "thresholds", "image_bands", mode="before")
+    @classmethod
+    def _over_defaults(cls, value, info):
+        """A partial dict (`--set rewards.aggregation.thresholds.dd=2.2`) overrides only the dimensions it names."""
+        if isinstance(value, dict):
+            return {**cls.model_fields[info.field_name].default, **value}
+        return value
 
     def model_post_init(self, _context) -> None:
         for field, keys in (("weights", DIMENSIONS), ("thresholds", DIMENSIONS), ("image_bands", IMAGE_DIMENSIONS)):

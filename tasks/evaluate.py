@@ -117,11 +117,11 @@ def report(evaluations: ArtifactRef, aggregation: AggregationConfig, n_boot: int
 
 
 check_held_out_task = task(check_held_out, name="check-held-out")
-rewrite_stage = task(rewrite, name="rewrite", **GPU_STAGE_OPTIONS)
-collect_stage = task(collect, name="evaluations", **STAGE_OPTIONS)
+rewrite_stage = task(rewrite, name="rewrite", task_run_name="rewrite {stage} {method}", **GPU_STAGE_OPTIONS)
+collect_stage = task(collect, name="evaluations", task_run_name="evaluations {stage}", **STAGE_OPTIONS)
 
 
-@task(name="report")
+@task(name="report", task_run_name="report {stage}")
 def report_stage(evaluations: ArtifactRef, aggregation: AggregationConfig, n_boot: int, generator: str,
                  evolution_rounds: list[dict] | None, stage: str) -> dict[str, str]:
     """Write the report and publish the paper's table as a Prefect artifact."""

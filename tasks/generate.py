@@ -87,4 +87,4 @@ def generate(candidates: ArtifactRef, generator: GeneratorConfig, seed: int, sta
     return store.write_table("videos", stage, content_key("videos", candidates, generator, seed), videos)
 
 
-generate_shard = task(generate, name="generate", **GPU_STAGE_OPTIONS)
+generate_shard = task(generate, name="generate", task_run_name="generate {stage}", **GPU_STAGE_OPTIONS)

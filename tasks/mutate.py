@@ -77,4 +77,4 @@ def mutate(logs: list[ArtifactRef], operator: OperatorConfig, top_n: int, varian
             "stats": store.write_json(f"{stage}/mutation-{name}.json", stats)}
 
 
-mutate_shard = task(mutate, name="mutate", **STAGE_OPTIONS)
+mutate_shard = task(mutate, name="mutate", task_run_name="mutate {stage}", **STAGE_OPTIONS)

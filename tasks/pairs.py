@@ -19,7 +19,7 @@ def collect(logs: list[ArtifactRef], stage: str) -> dict[str, ArtifactRef]:
             "pairs": store.write_table("pairs", stage, f"pairs-{name}", pairs)}
 
 
-@task(name="pairs", **STAGE_OPTIONS)
+@task(name="pairs", task_run_name="pairs {stage}", **STAGE_OPTIONS)
 def collect_pairs(logs: list[ArtifactRef], stage: str) -> dict[str, ArtifactRef]:
     """Collect the log and pairs, and publish the pairs as a table artifact."""
     refs = collect(logs, stage)

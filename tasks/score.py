@@ -77,4 +77,4 @@ def score(videos: ArtifactRef, candidates: ArtifactRef, rewards: RewardConfig, s
     return store.write_table("scores", stage, name, scores)
 
 
-score_shard = task(score, name="score", **GPU_STAGE_OPTIONS)
+score_shard = task(score, name="score", task_run_name="score {stage}", **GPU_STAGE_OPTIONS)

@@ -29,7 +29,7 @@ def select(candidates: ArtifactRef, videos: ArtifactRef, scores: ArtifactRef,
     return Store(candidates.root).write_table("evolution", stage, name, records)
 
 
-select_shard = task(select, name="select", **STAGE_OPTIONS)
+select_shard = task(select, name="select", task_run_name="select {stage}", **STAGE_OPTIONS)
 
 
 def round_summary(logs: list[ArtifactRef], mutation_stats: list[ArtifactRef], round_: int) -> dict:

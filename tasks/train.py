@@ -90,7 +90,7 @@ def dpo(triplets_ref: ArtifactRef, policy: ArtifactRef, settings: DPOSettings, r
     return _train_into_store(store, path, lambda out: train_dpo(frame, merged, out, settings, card=card))
 
 
-@task(name="sft", **GPU_STAGE_OPTIONS)
+@task(name="sft", task_run_name="sft {base_model}", **GPU_STAGE_OPTIONS)
 def sft_stage(pairs: ArtifactRef, base_model: str, settings: SFTSettings) -> dict[str, ArtifactRef]:
     """Supervised fine-tuning with LoRA."""
     result = sft(pairs, base_model, settings)
@@ -98,11 +98,11 @@ def sft_stage(pairs: ArtifactRef, base_model: str, settings: SFTSettings) -> dic
     return result
 
 
-sample_stage = task(sample, name="sample", **GPU_STAGE_OPTIONS)
-triplets_stage = task(triplets, name="triplets", **STAGE_OPTIONS)
+sample_stage = task(sample, name="sample", task_run_name="sample {stage}", **GPU_STAGE_OPTIONS)
+triplets_stage = task(triplets, name="triplets", task_run_name="triplets {stage}", **STAGE_OPTIONS)
 
 
-@task(name="dpo", **GPU_STAGE_OPTIONS)
+@task(name="dpo", task_run_name="dpo round {round_}", **GPU_STAGE_OPTIONS)
 def dpo_stage(triplets_ref: ArtifactRef, policy: ArtifactRef, settings: DPOSettings,
               round_: int) -> dict[str, ArtifactRef]:
     """One round of DPO with LoRA."""

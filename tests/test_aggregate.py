@@ -38,11 +38,14 @@ def test_passes_needs_every_dimension_and_fails_nan():
     assert passes(df, cfg).tolist() == [True, False, False]
 
 
-def test_config_rejects_unknown_or_missing_keys_and_bad_bands():
+def test_config_rejects_unknown_keys_and_bad_bands_and_fills_a_partial_override():
     with pytest.raises(ValidationError):
         AggregationConfig(speed=1)
-    with pytest.raises(ValidationError, match="weights"):
-        AggregationConfig(weights={"vq": 1.0})
+    with pytest.raises(ValidationError, match="weights must name exactly"):
+        AggregationConfig(weights={"vq": 1.0, "speed": 2.0})
+    partial = AggregationConfig(weights={"dd": 1.1}, thresholds={"dd": 2.2})  # --set ...thresholds.dd=2.2
+    assert partial.weights == {**AggregationConfig().weights, "dd": 1.1}
+    assert partial.thresholds == {**AggregationConfig().thresholds, "dd": 2.2}
     with pytest.raises(ValidationError, match="low < high"):
         AggregationConfig(image_bands={"aesthetic": (5, 5), "preference": (4, 16)})
     with pytest.raises(ValueError, match="lack"):

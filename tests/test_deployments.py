@@ -19,6 +19,7 @@ from pav.deployments import DEPLOYMENTS, NIGHTLY_CRON
 from pav.models.generators import GENERATORS
 from pav.models.operators import OPERATORS
 from pav.config import load_config
+from pav.runs import stage_name
 from pav.environment import PROJECT_DIR
 from prefect_server import stop
 from pav.rewards import SUITES
@@ -156,7 +157,7 @@ def test_retry_reruns_only_unfinished_stages(deployed, gpu_worker, tmp_path):
     again = [t for t in task_runs(run_id) if t.id not in first]
     states = {}
     for t in again:
-        states.setdefault(t.name.rsplit("-", 1)[0], []).append(t.state.name)
+        states.setdefault(stage_name(t), []).append(t.state.name)
     shards = 2
     # Round 0 finished before the failure: its generate/score/select come from the cache.
     for stage in ("generate", "score", "select"):

@@ -18,6 +18,7 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
 from prefect.client.schemas.sorting import FlowRunSort
 
 from pav.config import load_config
+from pav.runs import stage_name
 from pav.data.store import Store
 from prefect_server import stop
 from test_deployments import EASY, flow_run, run_deployment_cli, task_runs, wait_final
@@ -76,9 +77,10 @@ def test_shards_run_at_once_on_every_gpu_worker_each_exactly_once(pool, tmp_path
     assert {gpu for _, gpu in done_by} == set(GPUS)  # all three workers took shards
     assert all(worker and worker.endswith(f"-gpu-{gpu}") for worker, gpu in done_by)
     # Each child rendered and scored its shard; the parent did neither and replayed no stage.
-    for child in children:
-        assert sorted(t.name.rsplit("-", 1)[0] for t in task_runs(child.id)) == ["generate", "score"]
-    parent_tasks = [t.name.rsplit("-", 1)[0] for t in task_runs(run_id)]
+    for child in children:  # task runs named by stage and shard, like their run
+        label = child.name.removeprefix("render+score ")
+        assert sorted(t.name for t in task_runs(child.id)) == [f"generate {label}", f"score {label}"]
+    parent_tasks = [stage_name(t) for t in task_runs(run_id)]
     assert "generate" not in parent_tasks and "score" not in parent_tasks
     assert parent_tasks.count("select") == 12 and parent_tasks.count("mutate") == 6
     log = Store(cfg.store).read_tables("evolution", "evolve")

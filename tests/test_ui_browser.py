@@ -10,6 +10,7 @@ import subprocess
 import pytest
 
 from pav.config import load_config
+from pav.runs import stage_name
 from pav.data.store import Store
 from pav.environment import PROJECT_DIR
 from test_deployments import EASY, gpu_worker  # noqa: F401 (a fixture)
@@ -190,7 +191,7 @@ def test_retry_on_a_failed_run_page_completes_it_with_the_finished_shards_cached
     states: dict[str, list[str]] = {}
     for t in task_runs(str(run.id)):
         if t.id not in first:
-            states.setdefault(t.name.rsplit("-", 1)[0], []).append(t.state.name)
+            states.setdefault(stage_name(t), []).append(t.state.name)
     # Round 0 finished before the failure: its shards' generate, score and select come from the cache.
     for stage in ("generate", "score", "select"):
         assert states[stage].count("Cached") == 2 and states[stage].count("Completed") == 2, states
