@@ -8,6 +8,7 @@ from pav.flows.dispatch import gpu_map
 from pav.tasks import on_store
 from pav.tasks.evaluate import check_held_out_task, collect_stage, method_inputs, report_stage
 from pav.tasks.prompts import load_prompt_set
+from pav.tasks.usage import publish_usage
 from pav.flows import run_name
 
 
@@ -33,4 +34,5 @@ def evaluate(config: RunConfig, enhancers: dict[str, ArtifactRef] | None = None,
     evaluations = collect(runs, config.rewards.aggregation, config.rewards.intent, stage)
     report = report_stage(evaluations, config.rewards.aggregation, config.evaluate.bootstrap, config.generator.name,
                           evolution_rounds, stage)
+    publish_usage(config.store, "evaluate", [stage])
     return {"evaluations": evaluations, "report": report}

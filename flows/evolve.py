@@ -15,6 +15,7 @@ from pav.tasks.mutate import mutate_shard
 from pav.tasks.pairs import collect_pairs
 from pav.tasks.prompts import load_prompt_set, shard_prompts
 from pav.tasks.select import report_round, select_shard
+from pav.tasks.usage import publish_usage
 from pav.flows import run_name
 
 
@@ -45,4 +46,6 @@ def evolve(config: RunConfig) -> dict:
                 shard, out["videos"], out["scores"], config.rewards.aggregation, config.rewards.intent, stage))
         summaries.append(report_round([ref for shard_logs in logs for ref in shard_logs], stats, round_))
     result = pairs([ref for shard_logs in logs for ref in shard_logs], "evolve")
+    publish_usage(config.store, "evolve", [f"evolve/round-{r}" for r in range(cfg.rounds + 1)],
+                  {f"evolve/round-{s['round']}": s for s in summaries})
     return {**result, "rounds": summaries}

@@ -8,6 +8,7 @@ from pav.flows.dispatch import gpu_map
 from pav.tasks import on_store
 from pav.tasks.prompts import load_prompt_set
 from pav.tasks.train import triplets_stage
+from pav.tasks.usage import publish_usage
 from pav.flows import run_name
 
 
@@ -33,5 +34,6 @@ def train(config: RunConfig, pairs: ArtifactRef) -> dict:
         [dpo] = gpu_map(config, "dpo", [{"triplets_ref": found, "policy": policy, "settings": cfg.dpo,
                                          "round_": round_}], [f"dpo {stage}"])
         trained[f"dpo-{round_}"] = {**dpo, "triplets": found}
+    publish_usage(config.store, "train", [f"dpo/round-{r}" for r in range(1, cfg.dpo_rounds + 1)])
     return {"models": {name: stage["model"] for name, stage in trained.items()}, "stages": trained,
             "dpo_prompts": prompts}

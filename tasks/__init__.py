@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,6 +107,14 @@ def on_store(store_root: str, *stage_tasks):
     storage = result_storage(store_root)
     bound = tuple(t.with_options(result_storage=storage) for t in stage_tasks)
     return bound if len(bound) > 1 else bound[0]
+
+
+def artifact_key(store_root: str, name: str) -> str:
+    """A Prefect artifact key for `name` in this store ("evolve-pairs-runs-demo-3f2a"): two stores'
+    artifacts never share a key. Keys allow lowercase letters, digits and dashes."""
+    tail = "-".join(Path(str(store_root).rstrip("/")).parts[-2:])
+    slug = re.sub(r"[^a-z0-9]+", "-", tail.lower()).strip("-")[:40]
+    return f"{name}-{slug}-{content_key(str(store_root))[:4]}".replace("--", "-")
 
 
 def stage_logger():

@@ -7,7 +7,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from pav.data.dataset import append_night, dataset_summary, new_prompts, read_inbox
 from pav.data.store import ArtifactRef, Store, content_key
-from pav.tasks import stage_logger
+from pav.tasks import artifact_key, stage_logger
 
 
 @task
@@ -29,7 +29,7 @@ def append_to_dataset(log: ArtifactRef, pairs: ArtifactRef) -> dict:
     refs = append_night(store, log.read(), pairs.read())
     summary = dataset_summary(store)
     create_markdown_artifact(
-        key="nightly-dataset",
+        key=artifact_key(store.root, "nightly-dataset"),
         markdown=(f"# Nightly dataset\n\n{len(pairs.read())} pairs added tonight.\n\n"
                   f"| nights | source prompts | pairs |\n|---|---|---|\n"
                   f"| {summary['nights']} | {summary['prompts']} | {summary['pairs']} |\n"),

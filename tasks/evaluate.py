@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 from prefect import task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_link_artifact, create_markdown_artifact
 
 from pav.config import IntentConfig, OperatorConfig, RunConfig
 from pav.data.prompts import VBENCH_REWRITES, vbench_rewrites
@@ -18,7 +18,7 @@ from pav.models.operators import MutationRequest
 from pav.report import markdown_table, write_report
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.evaluation import cross_model_cells, cross_model_matrix, evaluation_tables
-from pav.tasks import GPU_STAGE_OPTIONS, STAGE_OPTIONS, hold_models
+from pav.tasks import GPU_STAGE_OPTIONS, STAGE_OPTIONS, artifact_key, hold_models
 from pav.tasks.mutate import build_operator
 from pav.tasks.select import judged_records
 
@@ -127,6 +127,8 @@ def report_stage(evaluations: ArtifactRef, aggregation: AggregationConfig, n_boo
     """Write the report and publish the paper's table as a Prefect artifact."""
     written = report(evaluations, aggregation, n_boot, generator, evolution_rounds, stage)
     store = Store(evaluations.root)
-    create_markdown_artifact(key="evaluation-report", markdown=written["markdown"],
+    create_markdown_artifact(key=artifact_key(store.root, "evaluation-report"), markdown=written["markdown"],
                              description=f"Report: {store.url(written['paths']['html'])}")
+    create_link_artifact(key=artifact_key(store.root, "evaluation-report-html"), link=store.url(written["paths"]["html"]),
+                         link_text=f"HTML report ({generator})", description="The evaluation report with plots and frames")
     return written["paths"]

@@ -6,7 +6,7 @@ from prefect.artifacts import create_table_artifact
 
 from pav.data.store import ArtifactRef, Store, content_key
 from pav.rewards.selection import sft_pairs
-from pav.tasks import STAGE_OPTIONS
+from pav.tasks import STAGE_OPTIONS, artifact_key
 
 
 def collect(logs: list[ArtifactRef], stage: str) -> dict[str, ArtifactRef]:
@@ -25,7 +25,7 @@ def collect_pairs(logs: list[ArtifactRef], stage: str) -> dict[str, ArtifactRef]
     refs = collect(logs, stage)
     pairs, log = refs["pairs"].read(), refs["log"].read()
     create_table_artifact(
-        key="evolve-pairs",
+        key=artifact_key(refs["pairs"].root, "evolve-pairs"),
         table=[{"original": p, "target": c[:300], "overall": round(o, 3)}
                for p, c, o in zip(pairs["prompt"].head(20), pairs["completion"], pairs["overall"])],
         description=f"{len(pairs)} SFT pairs from {log['prompt_id'].nunique()} source prompts")

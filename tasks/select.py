@@ -9,7 +9,7 @@ from pav.data.store import ArtifactRef, Store, content_key
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.intent import intent_columns, load_intent_judge
 from pav.rewards.selection import best_per_prompt, evolution_records, sft_pairs
-from pav.tasks import STAGE_OPTIONS, stage_logger
+from pav.tasks import STAGE_OPTIONS, artifact_key, stage_logger
 
 
 def judged_records(candidates, videos, scores, aggregation: AggregationConfig, intent: IntentConfig):
@@ -62,14 +62,14 @@ def report_round(logs: list[ArtifactRef], mutation_stats: list[ArtifactRef], rou
     originals = log[log["round"] == 0].set_index("prompt_id")["overall"]
     best = best_per_prompt(log).head(20)
     create_table_artifact(
-        key=f"evolve-round-{round_}",
+        key=artifact_key(logs[0].root, f"evolve-round-{round_}"),
         table=[{"original": r["original"][:80], "best prompt": r["prompt"][:200], "round": int(r["round"]),
                 "overall": round(float(r["overall"]), 3),
                 "gain": round(float(r["overall"] - originals.get(r["prompt_id"], float("nan"))), 3)}
                for _, r in best.iterrows()],
         description=f"Best prompts after round {round_}")
     create_markdown_artifact(
-        key="evolve-progress",
+        key=artifact_key(logs[0].root, "evolve-progress"),
         markdown=f"### Evolution after round {round_}\n\n" + "\n".join(
             f"- **{k}**: {v}" for k, v in summary.items()),
         description="Data engine progress")

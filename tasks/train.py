@@ -20,7 +20,7 @@ from pav.config import IntentConfig, SamplingConfig
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.intent import intent_columns, load_intent_judge
 from pav.rewards.selection import DPOFilter, dpo_triplets
-from pav.tasks import GPU_STAGE_OPTIONS, STAGE_OPTIONS, hold_models, stage_logger
+from pav.tasks import GPU_STAGE_OPTIONS, STAGE_OPTIONS, artifact_key, hold_models, stage_logger
 
 
 def _train_into_store(store: Store, path: str, train_fn) -> dict[str, ArtifactRef]:
@@ -113,5 +113,5 @@ def dpo_stage(triplets_ref: ArtifactRef, policy: ArtifactRef, settings: DPOSetti
 
 def _publish_metrics(stage: str, metrics_ref: ArtifactRef) -> None:
     metrics = Store(metrics_ref.root).read_json(metrics_ref.path)
-    create_table_artifact(key=f"train-{stage}", table=metrics["log"],
+    create_table_artifact(key=artifact_key(metrics_ref.root, f"train-{stage}"), table=metrics["log"],
                           description=f"{stage}: {metrics['steps']} steps in {metrics['seconds']} s")

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from pav.models.generators import GENERATORS
 from pav.models.operators import OPERATORS
 from pav.config import load_config
 from pav.runs import stage_name
+from pav.tasks import artifact_key
 from pav.environment import PROJECT_DIR
 from prefect_server import stop
 from pav.rewards import SUITES
@@ -132,11 +134,18 @@ def test_run_from_cli_completes_and_publishes_artifacts(deployed, gpu_worker, tm
         artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(
             any_=[run.id])))
     keys = {a.key for a in artifacts}
-    assert {"evolve-pairs", "evolve-round-0", "evolve-round-1"} <= keys
-    pairs = next(a for a in artifacts if a.key == "evolve-pairs")
+    key = partial(artifact_key, str(tmp_path / "run"))  # keys name the store: "evolve-pairs-<store>-<hash>"
+    assert {key("evolve-pairs"), key("evolve-round-0"), key("evolve-round-1")} <= keys
+    assert artifact_key(str(tmp_path / "other"), "evolve-pairs") not in keys
+    pairs = next(a for a in artifacts if a.key == key("evolve-pairs"))
     store = Store(tmp_path / "run")
     [written] = [p for p in store.ls("evolve") if Path(p).name.startswith("pairs-")]
     assert len(json.loads(pairs.data)) == len(store.read_table(written, "pairs")) > 0
+    usage = json.loads(next(a for a in artifacts if a.key == key("usage-evolve")).data)
+    log = store.read_tables("evolution", "evolve")
+    assert [(r["stage"], r["videos"]) for r in usage] == [
+        (f"evolve/round-{r}", int((log["round"] == r).sum())) for r in (0, 1)]
+    assert all(r["device_seconds"] > 0 and r["failed"] == 0 for r in usage)
 
 
 def test_retry_reruns_only_unfinished_stages(deployed, gpu_worker, tmp_path):

@@ -70,7 +70,7 @@ def test_artifact_page_renders_the_pairs_table(deployed, finished_run, tmp_path)
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(
             any_=[run_id])))
-    [pairs_artifact] = [a for a in artifacts if a.key == "evolve-pairs"]
+    [pairs_artifact] = [a for a in artifacts if a.key.startswith("evolve-pairs-")]
     first_prompt = pairs["prompt"].iloc[0]
     dom = page(f"{deployed.url}/artifacts/artifact/{pairs_artifact.id}", "ui-artifact-pairs", tmp_path,
                first_prompt)
