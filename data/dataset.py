@@ -57,3 +57,45 @@ def dataset_summary(store: Store) -> dict[str, int]:
     return {"nights": len([p for p in store.ls(EVOLVED_STAGE) if p.endswith(".parquet")]),
             "prompts": len(evolved_ids(store)),
             "pairs": len(store.read_tables("pairs", PAIRS_STAGE))}
+
+
+TRAINED_MARKER = "dataset/trained.json"  # the dataset size and nights at the last training on it
+ALL_PAIRS_STAGE = "dataset/all"
+
+
+def nights(store: Store) -> list[str]:
+    """The nights in the dataset (their table names), oldest first."""
+    paths = sorted((p for p in store.ls(PAIRS_STAGE) if p.endswith(".parquet")), key=lambda p: store.mtime(p))
+    return [Path(p).stem for p in paths]
+
+
+def dataset_pairs(store: Store) -> ArtifactRef:
+    """Every night's pairs as one table, named by the nights it holds (so training on it is cached until a
+    night is added)."""
+    names = nights(store)
+    if not names:
+        raise ValueError(f"{store.url(PAIRS_STAGE)} holds no pairs yet: run the nightly data engine first")
+    frames = [store.read_table(store.table_path("pairs", PAIRS_STAGE, n), "pairs") for n in names]
+    return store.write_table("pairs", ALL_PAIRS_STAGE, content_key("nights", sorted(names)),
+                             pd.concat(frames, ignore_index=True))
+
+
+def latest_pairs(store: Store) -> ArtifactRef:
+    """The newest SFT pairs the data engine wrote in this store (evolve/pairs/)."""
+    paths = [p for p in store.ls("evolve/pairs") if p.endswith(".parquet")] if store.exists("evolve/pairs") else []
+    if not paths:
+        raise ValueError(f"{store.url('evolve/pairs')} holds no pairs: run evolve on this store first")
+    return ArtifactRef(root=store.root, path=max(paths, key=store.mtime), kind="pairs")
+
+
+def training_pairs(store: Store, choice: str) -> ArtifactRef:
+    """What a training run takes by name: "latest" (the newest evolve pairs), "dataset" (the accumulated
+    nightly dataset) or a pairs Parquet path relative to the store."""
+    if choice == "latest":
+        return latest_pairs(store)
+    if choice == "dataset":
+        return dataset_pairs(store)
+    if not store.exists(choice):
+        raise ValueError(f"pairs {choice!r}: no such file in {store.root}; use 'latest', 'dataset' or a path "
+                         "relative to the store")
+    return ArtifactRef(root=store.root, path=choice, kind="pairs")

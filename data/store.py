@@ -87,6 +87,12 @@ class Store:
     def exists(self, path: str) -> bool:
         return self.fs.exists(self._abs(path))
 
+    def mtime(self, path: str) -> float:
+        """When the artifact was last written (seconds since the epoch; 0 where the filesystem does not say)."""
+        info = self.fs.info(self._abs(path))
+        stamp = info.get("mtime") or info.get("LastModified") or info.get("created") or 0
+        return stamp.timestamp() if hasattr(stamp, "timestamp") else float(stamp)
+
     def ls(self, prefix: str) -> list[str]:
         """Relative paths of the visible files under a prefix (temporary files are hidden)."""
         target = self._abs(prefix)

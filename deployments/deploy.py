@@ -56,6 +56,8 @@ def deploy_all(config: RunConfig, inbox: str = "inbox", gpus: int = 1, zombie_af
             name=full_name.split("/", 1)[1], work_pool_name=spec.pool, parameters=parameters,
             schedules=[CronSchedule(cron=spec.cron, timezone="UTC")] if spec.cron else None,
             tags=[spec.pool], job_variables={"env": {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_S)}},
+            # One night at a time: an overlapping night would evolve prompts the previous one has not appended.
+            concurrency_limit=1 if spec.cron else None,
         ).apply()
     ensure_zombie_automation(zombie_after_s)
     if alert_webhook:

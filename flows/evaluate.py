@@ -14,7 +14,8 @@ from pav.flows import run_name
 
 @flow(name="evaluate", flow_run_name=run_name("evaluate"))
 def evaluate(config: RunConfig, enhancers: dict[str, ArtifactRef] | None = None,
-             used_prompts: list[ArtifactRef] | None = None, evolution_rounds: list[dict] | None = None) -> dict:
+             used_prompts: list[ArtifactRef] | None = None, evolution_rounds: list[dict] | None = None,
+             note: str | None = None) -> dict:
     """Render and score every method's prompts, then write the report; `enhancers` maps a name to a model."""
     collect = on_store(config.store, collect_stage)
     stage = f"eval/{config.generator.name}"
@@ -33,6 +34,6 @@ def evaluate(config: RunConfig, enhancers: dict[str, ArtifactRef] | None = None,
     runs = [{"method": r["method"], "candidates": r["candidates"], **out} for r, out in zip(runs, rendered)]
     evaluations = collect(runs, config.rewards.aggregation, config.rewards.intent, stage)
     report = report_stage(evaluations, config.rewards.aggregation, config.evaluate.bootstrap, config.generator.name,
-                          evolution_rounds, stage)
+                          evolution_rounds, stage, note)
     publish_usage(config.store, "evaluate", [stage])
     return {"evaluations": evaluations, "report": report}

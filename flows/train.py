@@ -7,15 +7,22 @@ from pav.config import RunConfig
 from pav.flows.dispatch import gpu_map
 from pav.tasks import on_store
 from pav.tasks.prompts import load_prompt_set
+from pav.tasks.dataset import training_pairs_task
 from pav.tasks.train import triplets_stage
 from pav.tasks.usage import publish_usage
 from pav.flows import run_name
 
 
 @flow(name="train", flow_run_name=run_name("train"))
-def train(config: RunConfig, pairs: ArtifactRef) -> dict:
-    """SFT, then each DPO round samples with the latest policy, scores, filters and trains on triplets."""
+def train(config: RunConfig, pairs: ArtifactRef | str = "latest") -> dict:
+    """SFT on `pairs`, then each DPO round samples with the latest policy, scores, filters and trains on triplets.
+
+    `pairs`: "latest" (the newest pairs evolve wrote in this store), "dataset" (the accumulated nightly
+    dataset) or a pairs Parquet path relative to the store.
+    """
     triplets = on_store(config.store, triplets_stage)
+    if isinstance(pairs, str):
+        pairs = training_pairs_task(config.store, pairs)
     cfg = config.train
     [sft] = gpu_map(config, "sft", [{"pairs": pairs, "base_model": cfg.base_model, "settings": cfg.sft}], ["sft"])
     trained = {"sft": sft}

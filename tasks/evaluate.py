@@ -92,7 +92,7 @@ def evaluations_by_model(store: Store) -> dict[str, pd.DataFrame]:
 
 
 def report(evaluations: ArtifactRef, aggregation: AggregationConfig, n_boot: int, generator: str,
-           evolution_rounds: list[dict] | None, stage: str, samples: int = 3) -> dict:
+           evolution_rounds: list[dict] | None, stage: str, note: str | None = None, samples: int = 3) -> dict:
     """The HTML and Markdown report with plots, plus frames of a few prompts (original vs ours)."""
     store = Store(evaluations.root)
     evals = evaluations.read()
@@ -109,7 +109,7 @@ def report(evaluations: ArtifactRef, aggregation: AggregationConfig, n_boot: int
     by_model = evaluations_by_model(store)
     cross = cross_model_matrix(cross_model_cells(by_model)) if len(by_model) > 1 else None
     title = (f"Prompt-A-Video on {generator}: {evals['prompt_id'].nunique()} held-out prompts, "
-             f"{evals['seed'].nunique()} seed(s)")
+             f"{evals['seed'].nunique()} seed(s)" + (f"; {note}" if note else ""))
     tables = evaluation_tables(evals, aggregation, n_boot)
     written = write_report(store, stage, tables, aggregation, title=title, evolution_rounds=evolution_rounds,
                            frames=frames, cross_model=cross, n_boot=n_boot)
@@ -123,9 +123,9 @@ collect_stage = task(collect, name="evaluations", task_run_name="evaluations {st
 
 @task(name="report", task_run_name="report {stage}")
 def report_stage(evaluations: ArtifactRef, aggregation: AggregationConfig, n_boot: int, generator: str,
-                 evolution_rounds: list[dict] | None, stage: str) -> dict[str, str]:
+                 evolution_rounds: list[dict] | None, stage: str, note: str | None = None) -> dict[str, str]:
     """Write the report and publish the paper's table as a Prefect artifact."""
-    written = report(evaluations, aggregation, n_boot, generator, evolution_rounds, stage)
+    written = report(evaluations, aggregation, n_boot, generator, evolution_rounds, stage, note)
     store = Store(evaluations.root)
     create_markdown_artifact(key=artifact_key(store.root, "evaluation-report"), markdown=written["markdown"],
                              description=f"Report: {store.url(written['paths']['html'])}")

@@ -207,7 +207,7 @@ def test_nightly_evolves_only_new_prompts(api, tmp_path):
 
     began = time.monotonic()
     night3 = nightly_evolve(cfg, str(inbox))
-    assert night3 == {"new_prompts": 0, "dataset": night2["dataset"]}
+    assert night3 == {"new_prompts": 0, "dataset": night2["dataset"], "trained": False}
     assert time.monotonic() - began < 15
 
 
@@ -258,3 +258,59 @@ def test_a_failed_run_is_posted_to_the_alert_webhook(deployed, gpu_worker, tmp_p
         with get_client(sync_client=True) as client:
             for automation in client.read_automations_by_name("pav: post failed or crashed runs to the alert webhook"):
                 client.delete_automation(automation.id)
+
+
+def test_the_nightly_deployment_trains_on_the_accumulated_dataset_once_it_has_grown_enough(deployed, gpu_worker,
+                                                                                          tmp_path):
+    """Two nights from the nightly deployment (cpu worker orchestrating, gpu worker rendering and training):
+    the first stays under the threshold of new pairs, the second crosses it and trains on both nights."""
+    from tiny_models import tiny_chat_model
+
+    from pav.data.dataset import TRAINED_MARKER, nights
+    from pav.deployments.deploy import deploy_all
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    base = tiny_chat_model(tmp_path / "tiny-llm")
+    cfg = tiny_config(tmp_path / "run", "evolve.prompts.limit=null", f"train.base_model={base}", "train.dpo_rounds=0",
+                      "train.sft.max_steps=2", "train.sft.batch_size=2", "evaluate.prompts.limit=2",
+                      "evaluate.baselines=[]", "train.sampling.max_new_tokens=12", "dispatch=deployments",
+                      "gpu_poll_s=0.5")
+    store = Store(cfg.store)
+    deploy_all(cfg, str(inbox))
+    cpu = deployed.spawn("pav-worker-cpu-nightly", [sys.executable, "-m", "pav.cli", "worker", "--pool", "cpu"])
+    try:
+        with get_client(sync_client=True) as client:
+            nightly = client.read_deployment_by_name("nightly-evolve/nightly")
+        assert nightly.global_concurrency_limit.limit == 1  # one night at a time
+
+        def night(prompts: list[str], name: str):
+            (inbox / f"{name}.txt").write_text("\n".join(prompts) + "\n")
+            with get_client(sync_client=True) as client:
+                run = client.create_flow_run_from_deployment(nightly.id, parameters={"train_after_new_pairs": 2})
+            done = wait_final(str(run.id), timeout=600)
+            assert done.state.is_completed(), done.state.message
+            with get_client(sync_client=True) as client:
+                children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                    parent_flow_run_id={"any_": [str(run.id)]}))
+            return done, sorted({c.name.split(" ", 1)[0] for c in children})
+
+        _, first = night(["a red fox in snow"], "monday")
+        assert len(nights(store)) == 1 and len(store.read_tables("pairs", "dataset/pairs")) < 2  # under the threshold
+        assert first == ["evolve"] and not store.exists(TRAINED_MARKER)  # no training yet
+
+        _, second = night(["a lighthouse at dusk", "a train crossing a bridge", "bees on a sunflower"], "tuesday")
+        pairs = store.read_tables("pairs", "dataset/pairs")
+        assert len(pairs) >= 2 and len(nights(store)) == 2
+        assert second == ["evaluate", "evolve", "train"]  # the night that crossed it trained and evaluated
+        marker = store.read_json(TRAINED_MARKER)
+        assert marker["pairs"] == len(pairs) and marker["nights"] == nights(store)
+        card = (Path(cfg.store) / marker["models"]["sft"] / "merged" / "README.md").read_text()
+        assert "dataset/all/pairs/" in card  # SFT read the whole accumulated dataset
+        [trained_on] = store.read_tables("pairs", "dataset/all")[["prompt_id"]].nunique().tolist()
+        assert trained_on == pairs["prompt_id"].nunique()
+        report = next(p for p in store.ls("eval") if p.endswith(".html"))
+        assert all(n in store.read_bytes(report).decode() for n in nights(store))  # the report names the nights
+    finally:
+        stop(cpu)
+        deploy_all(load_config("quick"), "inbox")
