@@ -24,6 +24,10 @@ from pav.config import RunConfig
 from pav.environment import PROJECT_DIR
 
 
+# RunConfig fields that only the fan-out reads: not on the forms of deployments that run a stage in one slot.
+FANOUT_FIELDS = ("dispatch", "gpu_crash_retries", "gpu_start_timeout_s", "gpu_run_timeout_s", "gpu_poll_s")
+
+
 def ensure_pools(gpus: int) -> None:
     """Process pools "cpu" (unlimited) and "gpu" (one flow run per GPU)."""
     limits = {"cpu": None, "gpu": gpus}
@@ -50,15 +54,23 @@ def deploy_all(config: RunConfig, inbox: str = "inbox", gpus: int = 1, zombie_af
         parameters = {}
         if spec.dispatch:
             parameters["config"] = config.model_copy(update={"dispatch": spec.dispatch}).model_dump(mode="json")
+            if spec.dispatch == "in-process":
+                parameters["config"] = {k: v for k, v in parameters["config"].items() if k not in FANOUT_FIELDS}
         if spec.cron:
             parameters["inbox"] = inbox
-        loaded.to_deployment(
+        deployment = loaded.to_deployment(
             name=full_name.split("/", 1)[1], work_pool_name=spec.pool, parameters=parameters,
             schedules=[CronSchedule(cron=spec.cron, timezone="UTC")] if spec.cron else None,
             tags=[spec.pool], job_variables={"env": {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_S)}},
             # One night at a time: an overlapping night would evolve prompts the previous one has not appended.
             concurrency_limit=1 if spec.cron else None,
-        ).apply()
+        )
+        if spec.dispatch == "in-process":  # a whole stage in one gpu slot: the fan-out fields do nothing there
+            run_config = deployment._parameter_openapi_schema.definitions["RunConfig"]
+            for name in FANOUT_FIELDS:
+                run_config["properties"].pop(name, None)
+            run_config["additionalProperties"] = True  # a full config from the API or CLI is still accepted
+        deployment.apply()
     ensure_zombie_automation(zombie_after_s)
     if alert_webhook:
         ensure_failure_alerts(alert_webhook)

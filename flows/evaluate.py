@@ -6,18 +6,24 @@ from pav.config import RunConfig
 from pav.data.store import ArtifactRef
 from pav.flows.dispatch import gpu_map
 from pav.tasks import on_store
-from pav.tasks.evaluate import check_held_out_task, collect_stage, method_inputs, report_stage
+from pav.tasks.evaluate import check_held_out_task, trained_enhancers, collect_stage, method_inputs, report_stage
 from pav.tasks.prompts import load_prompt_set
 from pav.tasks.usage import publish_usage
 from pav.flows import run_name
 
 
 @flow(name="evaluate", flow_run_name=run_name("evaluate"))
-def evaluate(config: RunConfig, enhancers: dict[str, ArtifactRef] | None = None,
+def evaluate(config: RunConfig, enhancers: dict[str, ArtifactRef] | list[str] | None = None,
              used_prompts: list[ArtifactRef] | None = None, evolution_rounds: list[dict] | None = None,
              note: str | None = None) -> dict:
-    """Render and score every method's prompts, then write the report; `enhancers` maps a name to a model."""
+    """Render and score the original prompts, the baselines and enhancers, then write the report.
+
+    `enhancers`: names of enhancers trained in this store (["sft", "dpo-2"]: the newest of each), empty for
+    none, or a name -> model mapping; left out, every method trained in this store is evaluated.
+    """
     collect = on_store(config.store, collect_stage)
+    if not isinstance(enhancers, dict):
+        enhancers = trained_enhancers(config.store, enhancers)
     stage = f"eval/{config.generator.name}"
     prompts = load_prompt_set(config.store, config.evaluate.prompts, "eval/prompts")
     check_held_out_task(prompts, used_prompts or [])

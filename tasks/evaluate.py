@@ -10,7 +10,7 @@ from pav.config import IntentConfig, OperatorConfig, RunConfig
 from pav.data.prompts import VBENCH_REWRITES, vbench_rewrites
 from pav.data.records import candidates_frame, check_disjoint, video_path
 from pav.data.schemas import SCHEMAS
-from pav.data.store import ArtifactRef, Store, content_key
+from pav.data.store import ArtifactRef, Store, content_key, trained_models
 from pav.data.video import decode_mp4
 from pav.models.enhancer import Enhancer
 from pav.models.llm import resolve_base_model
@@ -117,6 +117,19 @@ def report(evaluations: ArtifactRef, aggregation: AggregationConfig, n_boot: int
 
 
 check_held_out_task = task(check_held_out, name="check-held-out")
+
+
+@task(name="enhancers")
+def trained_enhancers(store_root: str, names: list[str] | None) -> dict[str, ArtifactRef]:
+    """Enhancers by name, the newest of each trained in this store; None: all of them (never cached)."""
+    available = trained_models(Store(store_root))
+    if names is None:
+        return available
+    missing = [n for n in names if n not in available]
+    if missing:
+        raise ValueError(f"no enhancer {', '.join(map(repr, missing))} trained in {store_root}; trained there: "
+                         f"{', '.join(available) or 'none (run train first)'}")
+    return {n: available[n] for n in names}
 rewrite_stage = task(rewrite, name="rewrite", task_run_name="rewrite {stage} {method}", **GPU_STAGE_OPTIONS)
 collect_stage = task(collect, name="evaluations", task_run_name="evaluations {stage}", **STAGE_OPTIONS)
 

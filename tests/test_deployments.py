@@ -105,14 +105,16 @@ def test_pools_schedule_and_run_form(deployed):
     assert {p.type for p in pools.values()} == {"process"}
     assert [(s.schedule.cron, s.schedule.timezone) for s in nightly.schedules] == [(NIGHTLY_CRON, "UTC")]
     assert nightly.parameters["config"]["dispatch"] == "deployments"
-    assert stage.parameters["config"]["dispatch"] == "in-process"
+    # A gpu deployment runs its stage in one slot: its form has no fan-out fields (they would do nothing).
+    assert "dispatch" not in stage.parameters["config"] and "gpu_poll_s" not in stage.parameters["config"]
+    assert "dispatch" not in stage.parameter_openapi_schema["definitions"]["RunConfig"]["properties"]
     assert stage.pull_steps == [{"prefect.deployments.steps.set_working_directory": {"directory": str(PROJECT_DIR)}}]
     # The run form: Literal config fields become dropdowns.
     schema = stage.parameter_openapi_schema
     assert schema_enum(schema, "GeneratorConfig", "name") == sorted(GENERATORS)
     assert schema_enum(schema, "OperatorConfig", "name") == sorted(OPERATORS)
     assert schema_enum(schema, "RewardConfig", "suite") == sorted(SUITES)
-    assert schema_enum(schema, "RunConfig", "dispatch") == ["in-process", "deployments"]
+    assert schema_enum(nightly.parameter_openapi_schema, "RunConfig", "dispatch") == ["in-process", "deployments"]
 
 
 def test_prefect_yaml_declares_the_same_deployments(deployed):
