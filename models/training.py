@@ -86,7 +86,8 @@ def sft_trainer(pairs: pd.DataFrame, base: Path, settings: SFTSettings, scratch:
 def dpo_trainer(triplets: pd.DataFrame, policy: Path, settings: DPOSettings, scratch: Path) -> DPOTrainer:
     """A DPOTrainer with a fresh LoRA on policy; the adapter-disabled policy is the reference."""
     model, tokenizer = load_chat_model(policy, dtype=settings.dtype)
-    losses = dict(loss_type=["sigmoid", "sft"], loss_weights=[1.0, settings.sft_weight]) if settings.sft_weight else {}
+    losses = (dict(loss_type=[settings.loss_type, "sft"], loss_weights=[1.0, settings.sft_weight])
+              if settings.sft_weight else dict(loss_type=[settings.loss_type]))
     args = DPOConfig(**_common_args(settings, scratch), beta=settings.beta, ld_alpha=settings.ld_alpha, **losses)
     return DPOTrainer(model=model, ref_model=None, args=args, train_dataset=dpo_dataset(triplets),
                       processing_class=tokenizer, peft_config=_lora(settings.lora))

@@ -90,6 +90,11 @@ class SamplingConfig(Section):
                                                                       "(bf16 on a GPU)")
 
 
+# The released DPO filter's ranking (booster/dpo/filter.py): VQ + TC + FC + 1.1 DD + 1.3 TVA + 0.8 AES + MPS/3,
+# on the 1-4 band aesthetic 0.8 x 1.6 and preference 4 / 3.
+DPO_WEIGHTS = {"vq": 1.0, "tc": 1.0, "fc": 1.0, "dd": 1.1, "tva": 1.3, "aesthetic": 1.28, "preference": 4 / 3}
+
+
 class TrainConfig(Section):
     base_model: str = Field("smollm2-135m", description="Enhancer base: smollm2-135m (bundled), a local path or hub id")
     sft: SFTSettings = Field(default_factory=SFTSettings)
@@ -100,7 +105,9 @@ class TrainConfig(Section):
         description="Prompts for DPO sampling, apart from SFT's")
     sampling: SamplingConfig = Field(default_factory=SamplingConfig)
     dpo_aggregation: AggregationConfig = Field(
-        default_factory=AggregationConfig, description="Weights and thresholds of the DPO filter")
+        default_factory=lambda: AggregationConfig(weights=DPO_WEIGHTS, thresholds={"dd": 2.2}),
+        description="Weights and thresholds of the DPO filter: the released DPO weighting (dynamic degree 1.1, "
+                    "alignment 1.3) and a chosen must move (dd 2.2), so DPO does not trade motion for stillness")
     dpo_filter: DPOFilter = Field(default_factory=DPOFilter, description="Which scored samples become DPO "
                                   "triplets: the pair rule, the margin, drifting samples as rejecteds, a word cap")
 

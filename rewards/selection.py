@@ -79,6 +79,10 @@ class DPOFilter(BaseModel):
         True, description="A sample that loses the original's intent is a rejected of its prompt, whatever its score")
     chosen_max_words: int = Field(0, ge=0, description="A chosen longer than this many words is dropped "
                                                        "(released code: 130; 0 = no cap)")
+    rejected_not_shorter: bool = Field(
+        True, description="Pair a chosen only with rejecteds at least as long (in words), so that length alone "
+                           "never separates them: DPO pushing down short rejecteds (and their end token) teaches "
+                           "a small model to never stop")
 
 
 TRIPLET_COLUMNS = ["prompt_id", "prompt", "chosen", "rejected", "chosen_overall", "rejected_overall",
@@ -119,9 +123,12 @@ def _pairs(ranked: pd.DataFrame, drifted: pd.DataFrame, rule: DPOFilter):
         if eligible.empty:
             return
         chosen = eligible.iloc[0]
+        if rule.rejected_not_shorter:
+            long_enough = _words(ranked) >= _words(chosen)
+            ranked, drifted = ranked[long_enough], drifted[long_enough.reindex(drifted.index, fill_value=False)]
         if rule.drift_rejected and not drifted.empty:
             yield chosen, drifted.iloc[0]
-        elif chosen["overall"] - ranked.iloc[-1]["overall"] > rule.margin:
+        elif not ranked.empty and chosen["overall"] - ranked.iloc[-1]["overall"] > rule.margin:
             yield chosen, ranked.iloc[-1]
         return
     for rank in range(min(2, len(ranked))):
@@ -133,5 +140,11 @@ def _pairs(ranked: pd.DataFrame, drifted: pd.DataFrame, rule: DPOFilter):
                 yield chosen, rejected
         for _, rejected in ranked.iloc[rank + 1:].iterrows():
             if chosen["overall"] - rejected["overall"] > rule.margin and not (
-                    rule.drift_rejected and rejected.name in drifted.index):
+                    rule.drift_rejected and rejected.name in drifted.index) and not (
+                    rule.rejected_not_shorter and _words(rejected) < _words(chosen)):
                 yield chosen, rejected
+
+
+def _words(rows):
+    """Word counts of a sample (a row) or of every sample (a frame)."""
+    return rows["prompt"].str.split().str.len() if isinstance(rows, pd.DataFrame) else len(rows["prompt"].split())
