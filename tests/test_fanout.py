@@ -40,7 +40,7 @@ def pool(deployed):
     for proc in (cpu, gpu):
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(60)
+            proc.wait(120)
         finally:
             stop(proc)
     deploy_all(load_config("quick"), gpus=1)
