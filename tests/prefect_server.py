@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -30,6 +31,26 @@ def prefect_env(home: Path, api_url: str) -> dict[str, str]:
                HF_HUB_OFFLINE="1", PWD=str(PROJECT_DIR))
     env.pop("PREFECT_PROFILE", None)
     return env
+
+
+def stop_worker(proc: subprocess.Popen, wait: float, log: Path) -> None:
+    """SIGTERM a worker (its graceful shutdown), wait, then stop what is left. A worker still alive after
+    `wait` is not the caller's question: its process tree is appended to `log`, so the slow shutdown is
+    on record (tests/test_services.py asserts a clean one), and stop() kills it."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(wait)
+    except subprocess.TimeoutExpired:
+        import psutil
+
+        with contextlib.suppress(psutil.NoSuchProcess), open(log, "a") as out:
+            tree = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+            out.write(f"{time.strftime('%H:%M:%S')} pid {proc.pid} alive {wait:.0f} s after SIGTERM:\n")
+            for member in tree:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    out.write(f"  {member.pid} {member.status()} {' '.join(member.cmdline())[:300]}\n")
+    finally:
+        stop(proc)
 
 
 def kill_job(proc: subprocess.Popen) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from pav.config import load_config
 from pav.runs import stage_name
 from pav.tasks import artifact_key
 from pav.environment import PROJECT_DIR
-from prefect_server import stop
+from prefect_server import stop, stop_worker
 from pav.rewards import SUITES
 
 EASY = "{vq: 1, tc: 1, fc: 1, tva: 1, dd: 1, aesthetic: 1, preference: 1}"  # so a few rewrites make pairs
@@ -77,13 +76,7 @@ def gpu_worker(deployed):
     proc = deployed.spawn("pav-worker-gpu", [sys.executable, "-c", "import typer; from pav.ops import worker; "
                                              "typer.run(worker)", "--pool", "gpu"])
     yield proc
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(90)
-    except subprocess.TimeoutExpired:
-        pass
-    finally:
-        stop(proc)
+    stop_worker(proc, 90, deployed.log_dir / "worker-shutdown.log")
 
 
 def schema_enum(schema: dict, model: str, field: str) -> list:

@@ -6,8 +6,6 @@ set, no GPU behind it); the orchestrating evolve runs on a cpu worker from the e
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -21,7 +19,7 @@ from prefect.client.schemas.sorting import FlowRunSort
 from pav.config import load_config
 from pav.runs import stage_name
 from pav.data.store import Store
-from prefect_server import stop
+from prefect_server import stop_worker
 from test_deployments import EASY, flow_run, run_deployment_cli, task_runs, wait_final
 
 ZOMBIE_AFTER_S = 40  # the automation's silence window here (deployments default: 90 s)
@@ -39,13 +37,7 @@ def pool(deployed):
     cpu = deployed.spawn("pav-worker-cpu", [sys.executable, "-m", "pav.cli", "worker", "--pool", "cpu"])
     yield deployed
     for proc in (cpu, gpu):
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(120)
-        except subprocess.TimeoutExpired:
-            pass  # a slow worker shutdown is not this module's question; stop() kills what is left
-        finally:
-            stop(proc)
+        stop_worker(proc, 120, deployed.log_dir / "worker-shutdown.log")
     deploy_all(load_config("quick"), gpus=1)
 
 
