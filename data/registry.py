@@ -21,6 +21,13 @@ def load_class(registry: dict[str, str], name: str, family: str) -> Any:
     return getattr(importlib.import_module(module), attr)
 
 
+def backend_version(registry: dict[str, str], name: str) -> str:
+    """code_version of a registered backend's module. Per-item caches (a rendered video, its scores) carry
+    it in their keys, so an edited renderer or judge recomputes them instead of serving what the old code
+    made; an unknown name has none (its loader reports it)."""
+    return code_version(registry[name].partition(":")[0]) if name in registry else ""
+
+
 @functools.lru_cache(maxsize=None)
 def code_version(module: str) -> str:
     """Hash of code_files(module): the implementation version that stage cache keys carry."""

@@ -12,15 +12,17 @@ from prefect import task
 
 from pav.config import GeneratorConfig
 from pav.data.records import video_path
+from pav.data.registry import backend_version
 from pav.data.schemas import SCHEMAS
 from pav.data.store import ArtifactRef, ItemCache, Store, content_key
 from pav.data.video import encode_mp4
-from pav.models.generators import Generator, Video, load_generator
+from pav.models.generators import GENERATORS, Generator, Video, load_generator
 from pav.tasks import GPU_STAGE_OPTIONS, free_gpu_cache, hold_models, is_out_of_memory, stage_logger
 
 
 def video_id(generator: str, settings: dict[str, Any], prompt: str, seed: int) -> str:
-    return content_key("video", generator, settings, prompt, int(seed))
+    """A video's cache key: the generator, its settings and code version, the prompt and the seed."""
+    return content_key("video", generator, settings, backend_version(GENERATORS, generator), prompt, int(seed))
 
 
 def render(store: Store, generator_name: str, options: dict[str, Any], prompts: list[str],

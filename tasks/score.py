@@ -10,10 +10,11 @@ import pandas as pd
 from prefect import task
 
 from pav.config import RewardConfig
+from pav.data.registry import backend_version
 from pav.data.schemas import DIMENSIONS, SCHEMAS
 from pav.data.store import ArtifactRef, ItemCache, Store, content_key
 from pav.data.video import VideoDecodeError, decode_mp4
-from pav.rewards import suite_rewards
+from pav.rewards import REWARDS, SUITES, suite_rewards
 from pav.tasks import GPU_STAGE_OPTIONS, hold_models, stage_logger
 
 
@@ -24,7 +25,8 @@ def score_videos(store: Store, videos: pd.DataFrame, originals: list[str], suite
     A video that failed to render or decode gets NaN scores and its error, never a crashed batch;
     only complete scores are cached.
     """
-    keys = [content_key("score", v, o, suite, options or {}) for v, o in zip(videos["video_id"], originals)]
+    judges = [backend_version(REWARDS, name) for name in SUITES.get(suite, [])]  # an edited judge rescores
+    keys = [content_key("score", v, o, suite, options or {}, judges) for v, o in zip(videos["video_id"], originals)]
     finished = ItemCache(store, "cache/scores")
     rows = finished.get_many(keys)
     reused = len(rows)
