@@ -26,14 +26,16 @@ def to_gray(frames: np.ndarray) -> np.ndarray:
     return frames.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
 
 
-def flows(gray: np.ndarray) -> np.ndarray:
-    """DIS optical flow between consecutive frames, (T-1, H, W, 2); frames are smoothed first so
-    sensor-like noise does not read as motion."""
+def flows(gray: np.ndarray, stride: int = 1) -> np.ndarray:
+    """DIS optical flow from each frame to the one `stride` later, per frame of time ((T-stride, H, W, 2),
+    the displacement divided by `stride`); frames are smoothed first so sensor-like noise does not read as
+    motion."""
+    stride = max(1, min(stride, len(gray) - 1))
     if len(gray) < 2 or min(gray.shape[1:]) < 8:
         return np.zeros((max(len(gray) - 1, 1), *gray.shape[1:], 2), np.float32)
     g = np.clip(gray, 0, 255).astype(np.uint8)
     g = np.stack([cv2.GaussianBlur(f, (0, 0), 1.0) for f in g])
-    return np.stack([_dis.calc(a, b, None) for a, b in zip(g[:-1], g[1:])])
+    return np.stack([_dis.calc(a, b, None) for a, b in zip(g[:-stride], g[stride:])]) / stride
 
 
 def warp_back(frame: np.ndarray, flow: np.ndarray) -> np.ndarray:
