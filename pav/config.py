@@ -101,13 +101,13 @@ class TrainConfig(Section):
     dpo: DPOSettings = Field(default_factory=DPOSettings)
     dpo_rounds: int = Field(2, ge=0, le=5, description="Iterative DPO rounds (paper: 2)")
     dpo_prompts: PromptSet = Field(
-        default_factory=lambda: PromptSet(offset=1, limit=24, stride=8),
-        description="Prompts for DPO sampling, apart from SFT's")
+        default_factory=lambda: PromptSet(offset=1, limit=48, stride=8),
+        description="Prompts for DPO sampling, apart from SFT's (about half yield a triplet)")
     sampling: SamplingConfig = Field(default_factory=SamplingConfig)
     dpo_aggregation: AggregationConfig = Field(
-        default_factory=lambda: AggregationConfig(weights=DPO_WEIGHTS, thresholds={"dd": 2.2}),
+        default_factory=lambda: AggregationConfig(weights=DPO_WEIGHTS),
         description="Weights and thresholds of the DPO filter: the released DPO weighting (dynamic degree 1.1, "
-                    "alignment 1.3) and a chosen must move (dd 2.2), so DPO does not trade motion for stillness")
+                    "alignment 1.3), so DPO does not trade motion for the other dimensions")
     dpo_filter: DPOFilter = Field(default_factory=DPOFilter, description="Which scored samples become DPO "
                                   "triplets: the pair rule, the margin, drifting samples as rejecteds, a word cap")
 
