@@ -3,11 +3,12 @@
 Trains on sim-steady and, separately, on sim-scenic (the whole pipeline of a profile, demo by default),
 then evaluates each profile's enhancers on the held-out VBench prompts and on
 benchmarks/everyday_prompts.txt (50 everyday prompts written for this benchmark: not from VBench, not used in
-training), and each DPO-2 on the other video model for the cross-model matrix. Prints one table per video
-model and prompt set, the targets with pass/fail, and last a JSON line. A benchmark, not a test: CPU training
-takes about 15 minutes per video model on 2 cores.
+training), and each DPO-2 on the other video model for the cross-model matrix. Prints one table per seed, video
+model and prompt set, the targets with pass/fail, with several seeds the range over them, and last a JSON line.
+A benchmark, not a test: CPU training takes about 15 minutes per video model and seed on 2 cores (evolution and
+the baselines are computed once and cached across seeds).
 
-    .venv/bin/python benchmarks/bench_efficacy.py [--profile demo] [--seed 0] [--root DIR] [--set key=value ...]
+    .venv/bin/python benchmarks/bench_efficacy.py [--profile demo] [--seeds 0 1 2] [--root DIR] [--set key=value ...]
 """
 
 from __future__ import annotations
@@ -79,23 +80,15 @@ def show(title: str, evals: pd.DataFrame, aggregation) -> list[tuple[str, float,
     return found
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", default="demo")
-    parser.add_argument("--seed", type=int, default=0, help="training seed (SFT and DPO)")
-    parser.add_argument("--root", default=None, help="where the runs go (default: a new temporary directory)")
-    parser.add_argument("--set", dest="sets", action="append", default=[], help="config override, repeatable")
-    parser.add_argument("--generators", nargs="+", default=list(GENERATORS), choices=GENERATORS,
-                        help="video models to train on (the cross-model matrix needs both)")
-    args = parser.parse_args()
-    root = Path(args.root or tempfile.mkdtemp(prefix="pav-efficacy-"))
-    console.print(f"runs under {root}, profile {args.profile}, training seed {args.seed}")
-    summary: dict = {"profile": args.profile, "seed": args.seed, "root": str(root), "results": {}}
+def run_seed(args, seed: int, root: Path) -> tuple[dict, dict, dict]:
+    """Train and evaluate every video model's enhancers with one training seed: (evaluations by (video model,
+    prompt set), configs by video model, cross-model cells). Evolution and the baselines' evaluations do not
+    depend on the seed, so later seeds take them from the cache."""
     trained, evaluated, configs = {}, {}, {}
     for generator in args.generators:
         cfg = load_config(args.profile, [f"store={root / generator}", f"generator.name={generator}",
-                                         f"train.sft.seed={args.seed}", f"train.dpo.seed={args.seed}", *args.sets])
-        with stage_output(cfg.store, f"efficacy-{generator}"):
+                                         f"train.sft.seed={seed}", f"train.dpo.seed={seed}", *args.sets])
+        with stage_output(cfg.store, f"efficacy-{generator}-seed-{seed}"):
             result = pipeline(cfg)
             used = [result["evolve"]["log"], result["train"]["dpo_prompts"]]
             everyday = load_config(args.profile, [
@@ -108,7 +101,7 @@ def main() -> None:
     cells = {}
     for generator in GENERATORS if len(args.generators) == len(GENERATORS) else ():  # each DPO-2 on the other model
         other = next(g for g in GENERATORS if g != generator)
-        with stage_output(configs[other].store, f"efficacy-cross-{generator}"):
+        with stage_output(configs[other].store, f"efficacy-cross-{generator}-seed-{seed}"):
             crossed = evaluate(configs[other], enhancers={f"{generator}-dpo-2": trained[generator]["train"]["models"]["dpo-2"]},
                                used_prompts=[trained[generator]["evolve"]["log"], trained[generator]["train"]["dpo_prompts"]])
         evals = crossed["evaluations"].read()
@@ -116,21 +109,63 @@ def main() -> None:
         own = evaluated[(generator, "vbench")]
         own = own[own["method"].isin(["original", "dpo-2"])].replace({"method": {"dpo-2": f"{generator}-dpo-2"}})
         cells[(f"{generator}-dpo-2", generator)] = own
-    for (generator, prompts), evals in evaluated.items():
-        found = show(f"{generator}, {prompts} prompts ({evals['prompt_id'].nunique()})", evals,
-                     configs[generator].rewards.aggregation)
-        summary["results"][f"{generator}/{prompts}"] = {name: {"value": round(value, 4), "met": bool(met)}
-                                                        for name, value, _, met in found}
-    best_on_own = False
-    if cells:
-        matrix = cross_model_matrix(cells)
-        console.print("Cross-model: mean overall gain over the original prompts (rows: enhancer, columns: video model)")
-        console.print(matrix.round(2).to_string())
-        best_on_own = all(matrix[g].idxmax() == f"{g}-dpo-2" for g in GENERATORS)
-        console.print(f"each enhancer best on its own video model: {'yes' if best_on_own else 'no'}")
-        summary["cross_model"] = {r: {c: round(float(v), 3) for c, v in row.items()} for r, row in matrix.iterrows()}
-    summary["best_on_own_model"] = best_on_own
-    summary["all_met"] = best_on_own and all(t["met"] for r in summary["results"].values() for t in r.values())
+    return evaluated, configs, cells
+
+
+def show_range(per_seed: dict[int, dict], configs: dict) -> None:
+    """Per video model and prompt set: each method's overall, intent and words, min-max over the seeds."""
+    seeds = sorted(per_seed)
+    for key in per_seed[seeds[0]]:
+        tables = {s: method_table(per_seed[s][key], configs[key[0]].rewards.aggregation, n_boot=100).set_index("method")
+                  for s in seeds}
+        out = Table(title=f"{key[0]}, {key[1]} prompts: range over training seeds {', '.join(map(str, seeds))}")
+        for col in ("method", "overall", "intent", "words"):
+            out.add_column(col, justify="left" if col == "method" else "right")
+        for method in tables[seeds[0]].index:
+            words = [per_seed[s][key].query("method == @method")["prompt"].str.split().str.len().mean() for s in seeds]
+            cells = [[float(tables[s].loc[method, c]) for s in seeds] for c in ("overall", "intent")] + [words]
+            out.add_row(method, *(f"{min(v):.2f}" if max(v) - min(v) < 0.005 else f"{min(v):.2f}-{max(v):.2f}"
+                                  for v in cells))
+        console.print(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="demo")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="training seeds (SFT and DPO); with "
+                        "several, each is trained and evaluated and a range table ends the output")
+    parser.add_argument("--root", default=None, help="where the runs go (default: a new temporary directory)")
+    parser.add_argument("--set", dest="sets", action="append", default=[], help="config override, repeatable")
+    parser.add_argument("--generators", nargs="+", default=list(GENERATORS), choices=GENERATORS,
+                        help="video models to train on (the cross-model matrix needs both)")
+    args = parser.parse_args()
+    root = Path(args.root or tempfile.mkdtemp(prefix="pav-efficacy-"))
+    console.print(f"runs under {root}, profile {args.profile}, training seeds {args.seeds}")
+    summary: dict = {"profile": args.profile, "seeds": args.seeds, "root": str(root), "results": {}}
+    per_seed, all_met = {}, True
+    for seed in args.seeds:
+        evaluated, configs, cells = run_seed(args, seed, root)
+        per_seed[seed] = evaluated
+        results = summary["results"][f"seed {seed}"] = {}
+        for (generator, prompts), evals in evaluated.items():
+            found = show(f"seed {seed}: {generator}, {prompts} prompts ({evals['prompt_id'].nunique()})", evals,
+                         configs[generator].rewards.aggregation)
+            results[f"{generator}/{prompts}"] = {name: {"value": round(value, 4), "met": bool(met)}
+                                                 for name, value, _, met in found}
+        best_on_own = False
+        if cells:
+            matrix = cross_model_matrix(cells)
+            console.print(f"seed {seed}, cross-model: mean overall gain over the original prompts "
+                          "(rows: enhancer, columns: video model)")
+            console.print(matrix.round(2).to_string())
+            best_on_own = all(matrix[g].idxmax() == f"{g}-dpo-2" for g in GENERATORS)
+            console.print(f"each enhancer best on its own video model: {'yes' if best_on_own else 'no'}")
+            results["cross_model"] = {r: {c: round(float(v), 3) for c, v in row.items()} for r, row in matrix.iterrows()}
+        results["best_on_own_model"] = best_on_own
+        all_met &= best_on_own and all(t["met"] for k, r in results.items() if "/" in k for t in r.values())
+    if len(args.seeds) > 1:
+        show_range(per_seed, configs)
+    summary["all_met"] = all_met
     print(json.dumps(summary))
     sys.exit(0)
 
