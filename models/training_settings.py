@@ -50,13 +50,14 @@ class DPOSettings(TrainerSettings):
 
     beta: float = Field(0.1, gt=0, description="DPO temperature: how far the policy may move from the reference")
     epochs: float = Field(2.0, gt=0, description="passes over the triplets (ignored when max_steps > 0)")
-    learning_rate: float = Field(2e-4, gt=0, description="peak learning rate (linear decay)")
+    learning_rate: float = Field(5e-5, gt=0, description="peak learning rate (linear decay)")
     loss_type: Literal["sigmoid", "sigmoid_norm"] = Field(
         "sigmoid", description="sigmoid: DPO on summed log-ratios (the paper); sigmoid_norm: on per-token averages, "
                                "so a longer answer is not preferred for its length (raise beta: it scales an average)")
-    sft_weight: float = Field(0.0, ge=0, description="weight of a negative log-likelihood term on the chosen beside "
+    sft_weight: float = Field(1.0, ge=0, description="weight of a negative log-likelihood term on the chosen beside "
                                                      "the DPO loss (RPO): keeps the chosen likely, so the policy does "
-                                                     "not drift into text neither answer holds; 0 = plain DPO")
+                                                     "not drift into text neither answer holds (SmolLM2 in the demo: "
+                                                     "overall 19.63 against 19.47 without); 0 = plain DPO")
     ld_alpha: float | None = Field(None, ge=0, le=1, description="LD-DPO: weight of the tokens past the shorter "
                                                                  "answer's length (1 = plain DPO, 0 = ignore them); "
                                                                  "lower values stop rewarding length itself")

@@ -79,10 +79,11 @@ class DPOFilter(BaseModel):
         True, description="A sample that loses the original's intent is a rejected of its prompt, whatever its score")
     chosen_max_words: int = Field(0, ge=0, description="A chosen longer than this many words is dropped "
                                                        "(released code: 130; 0 = no cap)")
-    rejected_not_shorter: bool = Field(
-        True, description="Pair a chosen only with rejecteds at least as long (in words), so that length alone "
-                           "never separates them: DPO pushing down short rejecteds (and their end token) teaches "
-                           "a small model to never stop")
+    length_gap: int | None = Field(
+        3, ge=0, description="A rejected differs from its chosen by at most this many words, either way (None: "
+                             "any). Length alone must not separate them, or DPO learns length: pushing down "
+                             "shorter rejecteds taught the small enhancer never to stop, longer ones to collapse "
+                             "onto the shortest rewrite")
 
 
 TRIPLET_COLUMNS = ["prompt_id", "prompt", "chosen", "rejected", "chosen_overall", "rejected_overall",
@@ -123,9 +124,9 @@ def _pairs(ranked: pd.DataFrame, drifted: pd.DataFrame, rule: DPOFilter):
         if eligible.empty:
             return
         chosen = eligible.iloc[0]
-        if rule.rejected_not_shorter:
-            long_enough = _words(ranked) >= _words(chosen)
-            ranked, drifted = ranked[long_enough], drifted[long_enough.reindex(drifted.index, fill_value=False)]
+        if rule.length_gap is not None:
+            close = _close_in_length(ranked, chosen, rule.length_gap)
+            ranked, drifted = ranked[close], drifted[close.reindex(drifted.index, fill_value=False)]
         if rule.drift_rejected and not drifted.empty:
             yield chosen, drifted.iloc[0]
         elif not ranked.empty and chosen["overall"] - ranked.iloc[-1]["overall"] > rule.margin:
@@ -135,14 +136,19 @@ def _pairs(ranked: pd.DataFrame, drifted: pd.DataFrame, rule: DPOFilter):
         chosen = ranked.iloc[rank]
         if not chosen["eligible"]:
             continue
+        close = _close_in_length(ranked, chosen, rule.length_gap)
         if rule.drift_rejected and not drifted.empty:
-            for _, rejected in drifted.iterrows():
+            for _, rejected in drifted[close.reindex(drifted.index, fill_value=False)].iterrows():
                 yield chosen, rejected
-        for _, rejected in ranked.iloc[rank + 1:].iterrows():
+        for _, rejected in ranked.iloc[rank + 1:][close.iloc[rank + 1:]].iterrows():
             if chosen["overall"] - rejected["overall"] > rule.margin and not (
-                    rule.drift_rejected and rejected.name in drifted.index) and not (
-                    rule.rejected_not_shorter and _words(rejected) < _words(chosen)):
+                    rule.drift_rejected and rejected.name in drifted.index):
                 yield chosen, rejected
+
+
+def _close_in_length(ranked: pd.DataFrame, chosen: pd.Series, gap: int | None) -> pd.Series:
+    """Which samples are within `gap` words of the chosen (all of them when gap is None)."""
+    return ((_words(ranked) - _words(chosen)).abs() <= gap) if gap is not None else pd.Series(True, ranked.index)
 
 
 def _words(rows):

@@ -47,10 +47,25 @@ def stop_worker(proc: subprocess.Popen, wait: float, log: Path) -> None:
             tree = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
             out.write(f"{time.strftime('%H:%M:%S')} pid {proc.pid} alive {wait:.0f} s after SIGTERM:\n")
             for member in tree:
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    out.write(f"  {member.pid} {member.status()} {' '.join(member.cmdline())[:300]}\n")
+                with contextlib.suppress(psutil.Error):
+                    out.write(f"  {member.pid} {member.status()} {' '.join(member.cmdline())[:300]}"
+                              f"{flow_run_of(member.environ().get('PREFECT__FLOW_RUN_ID'))}\n")
     finally:
         stop(proc)
+
+
+def flow_run_of(run_id: str | None) -> str:
+    """ ' flow run NAME (STATE)' for a process that executes one, for the shutdown log; '' otherwise."""
+    if not run_id:
+        return ""
+    try:
+        from prefect.client.orchestration import get_client
+
+        with get_client(sync_client=True) as client:
+            run = client.read_flow_run(run_id)
+        return f" flow run {run.name!r} ({run.state_name}, tags {run.tags})"
+    except Exception as e:  # the log is evidence, never a reason to fail a teardown
+        return f" flow run {run_id} ({type(e).__name__})"
 
 
 def kill_job(proc: subprocess.Popen) -> None:

@@ -54,16 +54,16 @@ def test_dpo_never_chooses_a_drifting_sample_and_rejects_it_by_default():
                      (f"{ORIGINAL}, golden hour", 3.2, 1.0),
                      (f"{ORIGINAL}, blurry", 2.5, 1.0),
                      (f"{ORIGINAL} in the fog", 2.9, 1.0)])
-    [row] = dpo_triplets(frame, AGG, DPOFilter(rejected_not_shorter=False), round_=1).itertuples()
+    [row] = dpo_triplets(frame, AGG, DPOFilter(length_gap=None), round_=1).itertuples()
     assert row.chosen == f"{ORIGINAL}, golden hour" and row.rejected == "a black bat hovering, golden hour"
     assert (row.chosen_intent, row.rejected_intent) == (1.0, 0.25)
-    [row] = dpo_triplets(frame, AGG, DPOFilter(drift_rejected=False, rejected_not_shorter=False), round_=1).itertuples()
+    [row] = dpo_triplets(frame, AGG, DPOFilter(drift_rejected=False, length_gap=None), round_=1).itertuples()
     assert row.chosen == f"{ORIGINAL}, golden hour" and row.rejected == f"{ORIGINAL}, blurry"
 
 
 def test_a_prompt_whose_only_passing_sample_drifts_gives_no_triplet():
     frame = samples([("a black bat hovering, golden hour", 3.8, 0.25), (f"{ORIGINAL}, blurry", 1.2, 1.0)])
-    assert dpo_triplets(frame, AGG, DPOFilter(rejected_not_shorter=False), round_=1).empty
+    assert dpo_triplets(frame, AGG, DPOFilter(length_gap=None), round_=1).empty
 
 
 @pytest.mark.parametrize("threshold, chosen", [(1.0, f"{ORIGINAL}, golden hour"), (0.2, "a black bat, golden hour")])
@@ -71,18 +71,18 @@ def test_the_intent_threshold_is_configurable(threshold, chosen):
     frame = samples([("a black bat, golden hour", 3.8, 0.25), (f"{ORIGINAL}, golden hour", 3.2, 1.0),
                      (f"{ORIGINAL}, blurry", 1.5, 1.0)])
     agg = AggregationConfig(intent_threshold=threshold)
-    assert dpo_triplets(frame, agg, DPOFilter(drift_rejected=False, rejected_not_shorter=False), round_=1).iloc[0]["chosen"] == chosen
+    assert dpo_triplets(frame, agg, DPOFilter(drift_rejected=False, length_gap=None), round_=1).iloc[0]["chosen"] == chosen
 
 
 def test_the_released_rule_pairs_each_of_the_two_best_with_every_sample_far_enough_below():
     frame = samples([(f"{ORIGINAL}, golden hour", 3.6, 1.0), (f"{ORIGINAL}, soft light", 3.4, 1.0),
                      (f"{ORIGINAL}, blurry", 3.3, 1.0), (f"{ORIGINAL}, dark", 2.95, 1.0), (f"{ORIGINAL}, noisy", 2.0, 1.0)])
     # overall = 6.5 x level here (every dimension at the level, AGG's weights sum to 6.5)
-    rule = DPOFilter(rule="released", margin=0.5 * 6.5, drift_rejected=False, rejected_not_shorter=False)
+    rule = DPOFilter(rule="released", margin=0.5 * 6.5, drift_rejected=False, length_gap=None)
     found = dpo_triplets(frame, AGG, rule, round_=1)
     assert set(zip(found["chosen"].str.rsplit(", ", n=1).str[1], found["rejected"].str.rsplit(", ", n=1).str[1])) == {
         ("golden hour", "dark"), ("golden hour", "noisy"), ("soft light", "noisy")}
-    best_worst = dpo_triplets(frame, AGG, DPOFilter(drift_rejected=False, rejected_not_shorter=False), round_=1)
+    best_worst = dpo_triplets(frame, AGG, DPOFilter(drift_rejected=False, length_gap=None), round_=1)
     assert list(zip(best_worst["chosen"], best_worst["rejected"])) == [(f"{ORIGINAL}, golden hour", f"{ORIGINAL}, noisy")]
 
 
@@ -90,20 +90,26 @@ def test_the_released_rule_skips_a_top_sample_that_drifts_or_is_too_long():
     long = f"{ORIGINAL}, " + " ".join(["very"] * 20) + " golden"
     frame = samples([("a black bat hovering, golden hour", 3.8, 0.25), (long, 3.6, 1.0),
                      (f"{ORIGINAL}, soft light", 3.4, 1.0), (f"{ORIGINAL}, noisy", 1.5, 1.0)])
-    found = dpo_triplets(frame, AGG, DPOFilter(rule="released", chosen_max_words=20, rejected_not_shorter=False), round_=1)
+    found = dpo_triplets(frame, AGG, DPOFilter(rule="released", chosen_max_words=20, length_gap=None), round_=1)
     assert set(found["chosen"]) == set()  # rank 1 is too long, rank 0 drifted: the two best give nothing
-    found = dpo_triplets(frame, AGG, DPOFilter(rule="released", margin=2.0, rejected_not_shorter=False), round_=1)
+    found = dpo_triplets(frame, AGG, DPOFilter(rule="released", margin=2.0, length_gap=None), round_=1)
     assert set(found["chosen"]) == {long}
     assert set(found["rejected"]) == {"a black bat hovering, golden hour", f"{ORIGINAL}, noisy"}
 
 
-def test_by_default_a_rejected_is_never_shorter_than_its_chosen():
-    # A short worst sample would teach DPO that stopping early is bad: the small enhancer then never stops.
-    frame = samples([(f"{ORIGINAL}, golden hour", 3.6, 1.0), (f"{ORIGINAL}", 1.5, 1.0),
-                     (f"{ORIGINAL}, blurry and grainy, dark", 2.2, 1.0), (f"{ORIGINAL}, soft", 3.0, 1.0)])
+def test_by_default_a_rejected_is_close_to_its_chosen_in_length():
+    # A length gap teaches DPO length: shorter worst samples made the small enhancer never stop, longer
+    # ones made it collapse onto the shortest rewrite. Within 3 words, the next worst is the rejected.
+    chosen, far_longer = f"{ORIGINAL}, golden hour light, soft shadows", f"{ORIGINAL}, " + "very " * 9 + "noisy"
+    close = f"{ORIGINAL}, blurry and grainy, dark"  # 11 words against the chosen's 12
+    frame = samples([(chosen, 3.6, 1.0), (ORIGINAL, 1.5, 1.0), (far_longer, 1.4, 1.0), (close, 2.2, 1.0),
+                     (f"{ORIGINAL}, soft", 3.0, 1.0)])
     [row] = dpo_triplets(frame, AGG, DPOFilter(drift_rejected=False), round_=1).itertuples()
-    assert (row.chosen, row.rejected) == (f"{ORIGINAL}, golden hour", f"{ORIGINAL}, blurry and grainy, dark")
-    [row] = dpo_triplets(frame, AGG, DPOFilter(drift_rejected=False, rejected_not_shorter=False), round_=1).itertuples()
-    assert row.rejected == ORIGINAL  # the worst, however short
-    only_short = samples([(f"{ORIGINAL}, golden hour", 3.6, 1.0), (f"{ORIGINAL}", 1.5, 1.0)])
-    assert dpo_triplets(only_short, AGG, DPOFilter(drift_rejected=False), round_=1).empty
+    assert (row.chosen, row.rejected) == (chosen, close)
+    [row] = dpo_triplets(frame, AGG, DPOFilter(drift_rejected=False, length_gap=None), round_=1).itertuples()
+    assert row.rejected == far_longer  # the worst, whatever its length
+    released = dpo_triplets(frame, AGG, DPOFilter(rule="released", drift_rejected=False), round_=1)
+    soft = f"{ORIGINAL}, soft"  # the second best, 9 words: the original is close enough to it
+    assert set(zip(released["chosen"], released["rejected"])) == {(chosen, close), (soft, close), (soft, ORIGINAL)}
+    only_far = samples([(chosen, 3.6, 1.0), (far_longer, 1.5, 1.0), (ORIGINAL, 1.5, 1.0)])
+    assert dpo_triplets(only_far, AGG, DPOFilter(drift_rejected=False), round_=1).empty

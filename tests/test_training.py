@@ -140,7 +140,7 @@ def test_iterative_dpo_prefers_chosen_and_round_two_starts_from_round_one(sft_mo
 def test_an_sft_term_keeps_the_chosen_likely_while_dpo_still_separates(sft_model, tmp_path):
     policy = sft_model[0] / "merged"
     data = triplets(8)
-    plain = DPOSettings(max_steps=6, learning_rate=5e-3, batch_size=4, max_length=256, beta=0.1, lora=LORA)
+    plain = DPOSettings(max_steps=6, learning_rate=5e-3, batch_size=4, max_length=256, beta=0.1, lora=LORA, sft_weight=0.0)
 
     def chosen_logprob(model_dir: Path) -> float:
         model, tokenizer = load_chat_model(model_dir)
