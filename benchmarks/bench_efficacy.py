@@ -112,6 +112,10 @@ def run_seed(args, seed: int, root: Path) -> tuple[dict, dict, dict]:
     return evaluated, configs, cells
 
 
+def _words(evals: pd.DataFrame, method: str) -> float:
+    return float(evals.loc[evals["method"] == method, "prompt"].str.split().str.len().mean())
+
+
 def show_range(per_seed: dict[int, dict], configs: dict) -> None:
     """Per video model and prompt set: each method's overall, intent and words, min-max over the seeds."""
     seeds = sorted(per_seed)
@@ -122,7 +126,7 @@ def show_range(per_seed: dict[int, dict], configs: dict) -> None:
         for col in ("method", "overall", "intent", "words"):
             out.add_column(col, justify="left" if col == "method" else "right")
         for method in tables[seeds[0]].index:
-            words = [per_seed[s][key].query("method == @method")["prompt"].str.split().str.len().mean() for s in seeds]
+            words = [_words(per_seed[s][key], method) for s in seeds]
             cells = [[float(tables[s].loc[method, c]) for s in seeds] for c in ("overall", "intent")] + [words]
             out.add_row(method, *(f"{min(v):.2f}" if max(v) - min(v) < 0.005 else f"{min(v):.2f}-{max(v):.2f}"
                                   for v in cells))
