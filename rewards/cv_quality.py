@@ -52,8 +52,8 @@ MOTION_STRIDE = 4
 
 def dynamic_degree(gray: np.ndarray) -> float:
     """Graded amount of sustained motion. Flow is measured over MOTION_STRIDE frames (per-frame noise and
-    flicker give flow that does not add up, motion does: measured on a still frame with the simulated
-    world's low-fidelity noise, frame-to-frame flow read 2.3 against 1.2 clean), counts where the frame has
+    flicker give flow that does not add up, motion does: frame-to-frame flow read VBench's still frames,
+    rendered badly by the simulated world, as 2.2 against 1.4-1.6 rendered well), counts where the frame has
     texture (flat noisy areas give meaningless flow), is pooled into 8x8 blocks and median-filtered over
     time (one-frame glitches are not motion); the busiest quarter of blocks decides, so a moving subject
     counts."""
