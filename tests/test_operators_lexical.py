@@ -69,6 +69,17 @@ def test_crossover_takes_phrases_from_the_history_weighted_by_score():
     assert counts[best] > counts[worst] > 0  # both parents contribute, the better one more often
 
 
+def test_a_rounds_variants_lean_to_growing_swapping_and_shrinking_in_turn():
+    parent = f"{HEAD}, tracking shot, cinematic, soft golden hour light, sharp focus"
+    counts = [[], [], []]
+    for seed in range(40):
+        result = mutate(MutationRequest(ORIGINAL, [scored(parent, 2.0)], n=3, seed=seed))
+        for i, variant in enumerate(result.variants):
+            counts[i].append(len(tail_phrases(variant, HEAD)))
+    grown, swapped, shrunk = (sum(c) / len(c) for c in counts)
+    assert grown > swapped + 0.5 and swapped > shrunk + 0.5, (grown, swapped, shrunk)
+
+
 def test_added_words_are_capped():
     long = ", ".join(DESCRIPTORS["scene"])
     result = mutate(MutationRequest(ORIGINAL, [scored(f"{HEAD}, {long}", 5.0)], n=6, seed=0), max_added_words=8)

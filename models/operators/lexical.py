@@ -3,7 +3,8 @@
 A variant is the original prompt (its meaning, never replaced) followed by descriptor phrases.
 Phrases are crossed over from the history, weighted towards higher overall scores, then mutated by
 inserting, replacing or deleting phrases and dropping a whole kind, so a search can add the kinds a
-video model likes, drop those it dislikes, and grow or shrink the prompt.
+video model likes, drop those it dislikes, and grow or shrink the prompt: a round's variants take turns
+leaning to growing, swapping and shrinking.
 """
 
 from __future__ import annotations
@@ -19,8 +20,15 @@ from pav.models.operators.vocabulary import DESCRIPTORS, KIND_OF
 _SPLIT = re.compile(r"\s*[,.;]\s*")
 ATTEMPTS_PER_VARIANT = 40
 MAX_EXTRA_MUTATIONS = 3
-# Relative odds of the mutations; deleting is as reachable as adding, so length can go both ways.
-MUTATIONS = {"insert": 3, "replace": 3, "delete": 3, "drop_kind": 1}
+# Relative odds of the mutations for each of a round's variants in turn: one leans to growing, one to swapping,
+# one to shrinking, so every round tries a longer, a reworded and a shorter child and selection picks the
+# direction. With one mixed schedule (deleting as likely as adding) a model that wants 40 words of scene detail
+# got 14 after 4 rounds, and 16 after 8, on sim-scenic.
+DIRECTIONS = (
+    {"insert": 6, "replace": 2, "delete": 1, "drop_kind": 0},
+    {"insert": 2, "replace": 6, "delete": 2, "drop_kind": 0},
+    {"insert": 1, "replace": 2, "delete": 5, "drop_kind": 2},
+)
 
 
 def stable_hash(text: str) -> int:
@@ -97,7 +105,8 @@ class LexicalOperator:
         repeats: list[str] = []  # distinct children that are already in the history
         for _ in range(ATTEMPTS_PER_VARIANT * request.n):
             mother, father = rng.choices(parents, weights=weights, k=2)
-            child = self._mutated(self._crossover(mother, father, rng), rng)
+            mutations = DIRECTIONS[len(fresh) % len(DIRECTIONS)]
+            child = self._mutated(self._crossover(mother, father, rng), rng, mutations)
             if not child:  # the bare original is no variant
                 continue
             text = ", ".join([head, *child])
@@ -121,13 +130,13 @@ class LexicalOperator:
         """One-point crossover: a head of one parent's phrases joined to a tail of the other's."""
         return _dedupe(mother[:rng.randint(0, len(mother))] + father[rng.randint(0, len(father)):])
 
-    def _mutated(self, phrases: list[str], rng: random.Random) -> list[str]:
+    def _mutated(self, phrases: list[str], rng: random.Random, mutations: dict[str, int]) -> list[str]:
         phrases = list(phrases)
         steps = 1
         while steps <= MAX_EXTRA_MUTATIONS and rng.random() < self.mutation_rate:
             steps += 1
         for _ in range(steps):
-            op = rng.choices(list(MUTATIONS), weights=list(MUTATIONS.values()))[0]
+            op = rng.choices(list(mutations), weights=list(mutations.values()))[0]
             present_kinds = sorted({KIND_OF[p] for p in phrases if p in KIND_OF})
             if not phrases or op == "insert":
                 kind = rng.choice(sorted(DESCRIPTORS))
