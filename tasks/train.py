@@ -45,16 +45,22 @@ def sft(pairs: ArtifactRef, base_model: str, settings: SFTSettings) -> dict[str,
 
 def sample(model: ArtifactRef, prompts: ArtifactRef, held_apart: list[ArtifactRef], sampling: SamplingConfig,
            round_: int, stage: str) -> ArtifactRef:
-    """Each prompt's `candidates` enhancements by the current policy, as candidates records."""
+    """Each prompt's `candidates` enhancements by the current policy, as candidates records: sampled, and with
+    `greedy_candidate` the first is the greedy rewrite evaluation sees, so DPO moves what users get."""
     store = Store(model.root)
     frame = prompts.read()
     check_disjoint(frame, [ref.read() for ref in held_apart], "DPO")
     hold_models("llm")
     enhancer = Enhancer.from_pretrained(store.local_dir(model.path) / "merged", sampling.device, sampling.dtype)
-    samples = enhancer.enhance(frame["prompt"].tolist(), num_return_sequences=sampling.candidates,
-                               temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k,
-                               max_new_tokens=sampling.max_new_tokens, seed=round_,
-                               no_repeat_ngram_size=sampling.no_repeat_ngram)
+    originals = frame["prompt"].tolist()
+    decoding = {"max_new_tokens": sampling.max_new_tokens, "no_repeat_ngram_size": sampling.no_repeat_ngram}
+    drawn = sampling.candidates - sampling.greedy_candidate
+    samples = enhancer.enhance(originals, num_return_sequences=drawn, temperature=sampling.temperature,
+                               top_p=sampling.top_p, top_k=sampling.top_k, seed=round_, **decoding)
+    samples = [[s] for s in samples] if drawn == 1 else samples
+    if sampling.greedy_candidate:
+        samples = [[greedy, *texts] for greedy, texts in zip(enhancer.enhance(originals, temperature=0, **decoding),
+                                                             samples)]
     rows = [(pid, original, text) for pid, original, texts in zip(frame["prompt_id"], frame["prompt"], samples)
             for text in texts]
     pids, originals, texts = zip(*rows) if rows else ((), (), ())

@@ -17,7 +17,7 @@ from pav.models.training import (
     train_dpo,
     train_sft,
 )
-from tiny_models import ENHANCER_STYLE, enhancer_pairs, tiny_chat_model, vbench_prompts
+from tiny_models import ENHANCER_STYLE, enhancer_pairs, tiny_chat_model, trained_tiny_enhancer, vbench_prompts
 
 LORA = LoraSettings(r=8, alpha=16, dropout=0.0, modules_to_save=["lm_head"])  # random-init head must learn too
 
@@ -158,3 +158,26 @@ def test_prompts_longer_than_max_length_are_a_clear_error(base, tmp_path):
     settings = SFTSettings(max_steps=1, batch_size=2, max_length=32, lora=LORA)  # the instruction alone is longer
     with pytest.raises(ValueError, match="max_length=32"):
         train_sft(enhancer_pairs(2), base, tmp_path / "short", settings)
+
+
+def test_dpo_candidates_lead_with_the_greedy_rewrite_that_evaluation_sees(tmp_path):
+    from pav.config import SamplingConfig
+    from pav.data.store import Store
+    from pav.models.enhancer import Enhancer
+    from pav.tasks.train import sample
+
+    store = Store(tmp_path / "run")
+    model = store.put_dir(trained_tiny_enhancer(), "models/sft-tiny")
+    texts = vbench_prompts()[20:24]
+    prompts = store.write_table("prompts", "dpo/prompts", "four", pd.DataFrame(
+        {"prompt_id": [f"p{i}" for i in range(4)], "prompt": texts, "source": "test"}))
+    sampling = SamplingConfig(candidates=3, temperature=1.5, max_new_tokens=24)
+    greedy = Enhancer.from_pretrained(store.local_dir(model.path) / "merged").enhance(
+        texts, temperature=0, max_new_tokens=24, no_repeat_ngram_size=sampling.no_repeat_ngram)
+
+    led = sample(model, prompts, [], sampling, 1, "dpo/round-1").read()
+    plain = sample(model, prompts, [], sampling.model_copy(update={"greedy_candidate": False}), 1, "dpo/round-1").read()
+    for frame in (led, plain):
+        assert frame.groupby("prompt_id").size().tolist() == [3] * 4
+    assert led.groupby("prompt_id", sort=False)["prompt"].first().tolist() == greedy
+    assert plain.groupby("prompt_id", sort=False)["prompt"].first().tolist() != greedy  # hot samples differ
