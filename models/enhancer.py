@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -45,10 +46,42 @@ def is_degenerate(text: str) -> bool:
 
 # A rewrite never needs the same 4 words twice; small models otherwise loop on phrase lists.
 NO_REPEAT_NGRAM = 4
+_PHRASE_BREAK = re.compile(r"(\s*[,;]\s*)")
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def _in_order_within(words: list[str], earlier: list[str]) -> bool:
+    """Whether words appear in earlier in the same order (gaps allowed): "soft golden light" in "soft golden
+    hour light", but not "a cat chasing a dog" in "a dog chasing a cat"."""
+    remaining = iter(earlier)
+    return all(any(w == e for e in remaining) for w in words)
+
+
+def drop_repeated_phrases(text: str) -> str:
+    """Drop each comma- or semicolon-separated phrase that says nothing an earlier one did not.
+
+    The 4-gram ban cannot see a short phrase said twice, and the 135M enhancer stacks them ("oil painting,
+    oil painting", "rich, dark, rich, rich", "soft golden hour light, soft golden light"). A phrase goes only
+    when its words appear, in order, within one earlier phrase, so no word of the rewrite is lost and the
+    first phrase, which holds the user's original, always stays.
+    """
+    parts = _PHRASE_BREAK.split(text)
+    kept, earlier = [parts[0]], [_WORD.findall(parts[0].lower())]
+    for separator, phrase in zip(parts[1::2], parts[2::2]):
+        words = _WORD.findall(phrase.lower())
+        if words and any(_in_order_within(words, e) for e in earlier):
+            ending = re.search(r"[.!?]+\s*$", phrase)  # the rewrite's closing full stop stays
+            if ending and phrase is parts[-1]:
+                kept.append(ending.group().strip())
+            continue
+        kept += [separator, phrase]
+        earlier.append(words)
+    return "".join(kept)
 
 
 class Enhancer:
-    """Batched prompt enhancement with a chat model; degenerate rewrites fall back to the original."""
+    """Batched prompt enhancement with a chat model; degenerate rewrites fall back to the original, and a
+    phrase said twice is said once."""
 
     def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase):
         self.model = model
@@ -91,4 +124,4 @@ class Enhancer:
         if is_degenerate(rewrite):
             log.warning("degenerate enhancement %r for prompt %r: keeping the original", rewrite[:80], prompt)
             return prompt.strip()
-        return rewrite
+        return drop_repeated_phrases(rewrite)

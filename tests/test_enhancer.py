@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from pav.models.enhancer import TASK_INSTRUCTION, Enhancer, chat_messages, is_degenerate
+from pav.models.enhancer import TASK_INSTRUCTION, Enhancer, chat_messages, drop_repeated_phrases, is_degenerate
 from pav.models.llm import SharedPrefix, clean_reply, decode, generate_chat, load_chat_model, stop_token_ids
 from tiny_models import ENHANCER_STYLE, tiny_chat_model, trained_tiny_enhancer, vbench_prompts
 
@@ -123,6 +123,24 @@ def test_is_degenerate():
     assert is_degenerate("cat the cat the cat the cat the cat the cat the")
     assert not is_degenerate("a cat")
     assert not is_degenerate("A golden retriever runs along a sunny beach, waves rolling in behind it.")
+
+
+@pytest.mark.parametrize("rewrite, expected", [
+    ("a cat on a mat, oil painting, oil painting", "a cat on a mat, oil painting"),
+    ("A tranquil restaurant, rich, dark, rich, rich, soft light", "A tranquil restaurant, rich, dark, soft light"),
+    ("a fox, soft golden hour light, soft golden light, bright", "a fox, soft golden hour light, bright"),
+    ("a cat, Oil Painting; oil painting.", "a cat, Oil Painting."),  # case-blind, and the full stop stays
+    ("a black cat jumping onto a windowsill, a black cat", "a black cat jumping onto a windowsill"),
+    # Kept: a phrase that adds a word or says the words in another order, and the first phrase always.
+    ("a dog chasing a cat, a cat chasing a dog", "a dog chasing a cat, a cat chasing a dog"),
+    ("a cat, a cat, highly detailed environment, highly detailed surroundings",
+     "a cat, highly detailed environment, highly detailed surroundings"),
+    ("two dogs, three dogs", "two dogs, three dogs"),
+    ("A cat sleeps. The sun sets, warm light, and the cat wakes.", "A cat sleeps. The sun sets, warm light, and the cat wakes."),
+])
+def test_a_phrase_said_twice_is_said_once(rewrite, expected):
+    assert drop_repeated_phrases(rewrite) == expected
+    assert Enhancer._checked("a cat", rewrite) == expected  # what every rewrite the enhancer returns goes through
 
 
 def _looping_model(tmp_path: Path) -> Enhancer:
