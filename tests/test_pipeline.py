@@ -45,6 +45,7 @@ def resumed(prefect_harness, tmp_path_factory):
         while time.time() < deadline and not store.ls("dpo/round-2/videos"):
             assert proc.poll() is None, "the pipeline ended before DPO-2"
             time.sleep(0.5)
+        assert store.ls("dpo/round-2/videos"), "the quick pipeline did not reach DPO-2 in 900 s (a loaded machine?)"
         kill_job(proc)  # killed inside DPO round 2, after its sampling had finished
     finally:
         stop(proc)
