@@ -15,8 +15,8 @@ def candidate_id(prompt_id: str, text: str) -> str:
 
 
 def candidates_frame(prompt_ids: Sequence[str], originals: Sequence[str], prompts: Sequence[str], round_: int,
-                     operator: str, parent_ids: Sequence[str | None] | None = None) -> pd.DataFrame:
-    """Candidates records: one row per (source prompt, proposed text)."""
+                     operator: str | Sequence[str], parent_ids: Sequence[str | None] | None = None) -> pd.DataFrame:
+    """Candidates records: one row per (source prompt, proposed text); one operator for all rows, or one each."""
     prompt_ids, originals, prompts = list(prompt_ids), list(originals), list(prompts)
     if not len(prompt_ids) == len(originals) == len(prompts):
         raise ValueError(f"{len(prompt_ids)} prompt ids, {len(originals)} originals, {len(prompts)} prompts")
@@ -24,8 +24,18 @@ def candidates_frame(prompt_ids: Sequence[str], originals: Sequence[str], prompt
         "candidate_id": [candidate_id(p, t) for p, t in zip(prompt_ids, prompts)],
         "prompt_id": prompt_ids, "original": originals, "prompt": prompts,
         "parent_id": list(parent_ids) if parent_ids is not None else [None] * len(prompts),
-        "round": round_, "operator": operator,
+        "round": round_, "operator": operator if isinstance(operator, str) else list(operator),
     }, columns=SCHEMAS["candidates"][1].names)
+
+
+def dpo_operator(round_: int, greedy: bool) -> str:
+    """Who proposed a DPO candidate: the policy's greedy rewrite (what evaluation and serving decode) or a sample."""
+    return f"dpo-{round_}/{'greedy' if greedy else 'sampled'}"
+
+
+def is_greedy(operators: pd.Series) -> pd.Series:
+    """Which candidates are a policy's greedy rewrite."""
+    return operators.str.endswith("/greedy")
 
 
 def originals_as_candidates(prompts: pd.DataFrame) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from pav.data.records import is_greedy
 from pav.data.schemas import DIMENSIONS
 from pav.rewards.aggregate import AggregationConfig, keeps_intent, overall, passes
 
@@ -84,6 +85,11 @@ class DPOFilter(BaseModel):
                              "any). Length alone must not separate them, or DPO learns length: pushing down "
                              "shorter rejecteds taught the small enhancer never to stop, longer ones to collapse "
                              "onto the shortest rewrite")
+    greedy_rejected: bool = Field(
+        True, description="The policy's greedy rewrite (train.sampling.greedy_candidate: what users get) is also a "
+                          "rejected where the length gap alone shut it out and it trails the chosen by the margin "
+                          "(or lost intent): the gap keeps sampling's length noise out of DPO, but must not shield "
+                          "the policy's own habit, such as 28-word stacks of camera moves against 16-word chosens")
 
 
 TRIPLET_COLUMNS = ["prompt_id", "prompt", "chosen", "rejected", "chosen_overall", "rejected_overall",
@@ -97,10 +103,13 @@ def dpo_triplets(samples: pd.DataFrame, aggregation: AggregationConfig, rule: DP
     ranks first among such samples and is paired with the prompt's last-ranked sample; under released it
     is one of the two best-ranked samples and is paired with every lower one it leads by the margin. With
     `drift_rejected`, samples that lost intent are the rejecteds instead (the one that lost most under
-    best-worst), whatever their score. Prompts without an eligible chosen yield nothing.
+    best-worst), whatever their score. With `greedy_rejected`, the policy's greedy rewrite (operator
+    `dpo-N/greedy`) that the length gap shut out is a rejected too. Prompts without an eligible chosen
+    yield nothing.
     """
     scored = samples.copy()
     scored["overall"] = overall(scored, aggregation)
+    scored["greedy"] = is_greedy(scored["operator"])
     scored["eligible"] = passes(scored, aggregation) & keeps_intent(scored["intent"], aggregation)
     if rule.chosen_max_words:
         scored["eligible"] &= scored["prompt"].str.split().str.len() <= rule.chosen_max_words
@@ -124,6 +133,7 @@ def _pairs(ranked: pd.DataFrame, drifted: pd.DataFrame, rule: DPOFilter):
         if eligible.empty:
             return
         chosen = eligible.iloc[0]
+        yield from _greedy_shut_out(ranked, drifted, chosen, rule)
         if rule.length_gap is not None:
             close = _close_in_length(ranked, chosen, rule.length_gap)
             ranked, drifted = ranked[close], drifted[close.reindex(drifted.index, fill_value=False)]
@@ -136,6 +146,7 @@ def _pairs(ranked: pd.DataFrame, drifted: pd.DataFrame, rule: DPOFilter):
         chosen = ranked.iloc[rank]
         if not chosen["eligible"]:
             continue
+        yield from _greedy_shut_out(ranked, drifted, chosen, rule)
         close = _close_in_length(ranked, chosen, rule.length_gap)
         if rule.drift_rejected and not drifted.empty:
             for _, rejected in drifted[close.reindex(drifted.index, fill_value=False)].iterrows():
@@ -144,6 +155,17 @@ def _pairs(ranked: pd.DataFrame, drifted: pd.DataFrame, rule: DPOFilter):
             if chosen["overall"] - rejected["overall"] > rule.margin and not (
                     rule.drift_rejected and rejected.name in drifted.index):
                 yield chosen, rejected
+
+
+def _greedy_shut_out(ranked: pd.DataFrame, drifted: pd.DataFrame, chosen: pd.Series, rule: DPOFilter):
+    """(chosen, greedy rewrite) where only the length gap kept the policy's greedy rewrite from being a rejected."""
+    if not rule.greedy_rejected or rule.length_gap is None:
+        return
+    for _, greedy in ranked[ranked["greedy"]].iterrows():
+        lost_intent = rule.drift_rejected and greedy.name in drifted.index
+        if abs(_words(greedy) - _words(chosen)) > rule.length_gap and (
+                lost_intent or chosen["overall"] - greedy["overall"] > rule.margin):
+            yield chosen, greedy
 
 
 def _close_in_length(ranked: pd.DataFrame, chosen: pd.Series, gap: int | None) -> pd.Series:

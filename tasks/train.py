@@ -9,7 +9,7 @@ import pandas as pd
 from prefect import task
 from prefect.artifacts import create_table_artifact
 
-from pav.data.records import candidates_frame, check_disjoint
+from pav.data.records import candidates_frame, check_disjoint, dpo_operator
 from pav.data.schemas import DIMENSIONS
 from pav.data.store import ArtifactRef, Store, content_key
 from pav.models.enhancer import Enhancer
@@ -46,7 +46,8 @@ def sft(pairs: ArtifactRef, base_model: str, settings: SFTSettings) -> dict[str,
 def sample(model: ArtifactRef, prompts: ArtifactRef, held_apart: list[ArtifactRef], sampling: SamplingConfig,
            round_: int, stage: str) -> ArtifactRef:
     """Each prompt's `candidates` enhancements by the current policy, as candidates records: sampled, and with
-    `greedy_candidate` the first is the greedy rewrite evaluation sees, so DPO moves what users get."""
+    `greedy_candidate` the first is the greedy rewrite evaluation sees (its operator says so), so DPO moves
+    what users get."""
     store = Store(model.root)
     frame = prompts.read()
     check_disjoint(frame, [ref.read() for ref in held_apart], "DPO")
@@ -61,10 +62,10 @@ def sample(model: ArtifactRef, prompts: ArtifactRef, held_apart: list[ArtifactRe
     if sampling.greedy_candidate:
         samples = [[greedy, *texts] for greedy, texts in zip(enhancer.enhance(originals, temperature=0, **decoding),
                                                              samples)]
-    rows = [(pid, original, text) for pid, original, texts in zip(frame["prompt_id"], frame["prompt"], samples)
-            for text in texts]
-    pids, originals, texts = zip(*rows) if rows else ((), (), ())
-    candidates = candidates_frame(pids, originals, texts, round_, f"dpo-{round_}")
+    rows = [(pid, original, text, dpo_operator(round_, greedy=sampling.greedy_candidate and i == 0))
+            for pid, original, texts in zip(frame["prompt_id"], frame["prompt"], samples) for i, text in enumerate(texts)]
+    pids, originals, texts, operators = zip(*rows) if rows else ((), (), (), ())
+    candidates = candidates_frame(pids, originals, texts, round_, operators)
     return store.write_table("candidates", stage, content_key("samples", model, prompts, sampling, round_), candidates)
 
 

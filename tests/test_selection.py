@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from pav.config import IntentConfig
-from pav.data.records import candidates_frame
+from pav.data.records import candidates_frame, dpo_operator
 from pav.data.schemas import DIMENSIONS
 from pav.data.store import Store
 from pav.rewards.aggregate import AggregationConfig
@@ -40,9 +40,11 @@ def test_a_drifting_candidate_with_the_best_score_is_not_the_pair_target(tmp_pat
     assert list(top_history(log, 3)["p"]["prompt"]) == [f"{ORIGINAL}{tail}", f"{ORIGINAL}, soft light", ORIGINAL]
 
 
-def samples(rows: list[tuple[str, float, float]]) -> pd.DataFrame:
-    """(prompt, level of every dimension, intent) rows of one source prompt's DPO samples."""
+def samples(rows: list[tuple[str, float, float]], greedy: str | None = None) -> pd.DataFrame:
+    """(prompt, level of every dimension, intent) rows of one source prompt's DPO samples; `greedy` names the
+    policy's greedy rewrite among them."""
     frame = pd.DataFrame([{"prompt_id": "p", "original": ORIGINAL, "prompt": text, "intent": intent,
+                           "operator": dpo_operator(1, greedy=text == greedy),
                            **{d: level for d in DIMENSIONS}} for text, level, intent in rows])
     frame["aesthetic"] = frame["vq"] * 1.6  # image bands: keep every dimension on the same footing
     frame["preference"] = frame["vq"] * 4.0
@@ -113,3 +115,24 @@ def test_by_default_a_rejected_is_close_to_its_chosen_in_length():
     assert set(zip(released["chosen"], released["rejected"])) == {(chosen, close), (soft, close), (soft, ORIGINAL)}
     only_far = samples([(chosen, 3.6, 1.0), (far_longer, 1.5, 1.0), (ORIGINAL, 1.5, 1.0)])
     assert dpo_triplets(only_far, AGG, DPOFilter(drift_rejected=False), round_=1).empty
+
+
+def test_the_greedy_rewrite_that_only_the_length_gap_shut_out_is_a_rejected_too():
+    # The SFT enhancer's greedy rewrite stacked camera moves into 28 words against 16-word chosens: the gap
+    # kept it from ever being a rejected, and DPO-1 learnt to stack more. What users get must be pushed down.
+    chosen, close = f"{ORIGINAL}, golden hour light, soft shadows", f"{ORIGINAL}, blurry and grainy, dark"
+    stacked = f"{ORIGINAL}, " + ", ".join(["the camera pans left slowly", "the camera pans right slowly"] * 2)
+    rows = [(chosen, 3.6, 1.0), (close, 2.2, 1.0), (stacked, 3.0, 1.0), (f"{ORIGINAL}, soft", 3.02, 1.0)]
+    rule = DPOFilter(drift_rejected=False)
+    pairs = lambda frame, rule=rule: set(zip(*dpo_triplets(frame, AGG, rule, round_=1)[["chosen", "rejected"]].T.values))
+    assert pairs(samples(rows, greedy=stacked)) == {(chosen, close), (chosen, stacked)}
+    assert pairs(samples(rows, greedy=stacked), rule.model_copy(update={"greedy_rejected": False})) == {(chosen, close)}
+    assert pairs(samples(rows)) == {(chosen, close)}  # a long sample is no greedy rewrite: the gap holds
+    near = [(text, 3.58 if text == stacked else level, intent) for text, level, intent in rows]
+    assert pairs(samples(near, greedy=stacked)) == {(chosen, close)}  # within the margin of the chosen
+    drifted = [(f"a black bat, {stacked[len(ORIGINAL) + 2:]}", 3.9, 0.25), *rows[:2]]  # best score, lost the cat
+    assert pairs(samples(drifted, greedy=drifted[0][0]), DPOFilter()) == {(chosen, drifted[0][0]), (chosen, close)}
+    # The greedy rewrite close in length competes as any sample: the worst of them is the rejected.
+    assert pairs(samples(rows, greedy=close)) == {(chosen, close)}
+    released = pairs(samples(rows, greedy=stacked), DPOFilter(rule="released", drift_rejected=False))
+    assert (chosen, stacked) in released and (f"{ORIGINAL}, soft", stacked) not in released  # within the margin

@@ -180,4 +180,6 @@ def test_dpo_candidates_lead_with_the_greedy_rewrite_that_evaluation_sees(tmp_pa
     for frame in (led, plain):
         assert frame.groupby("prompt_id").size().tolist() == [3] * 4
     assert led.groupby("prompt_id", sort=False)["prompt"].first().tolist() == greedy
+    assert led["operator"].tolist() == ["dpo-1/greedy", "dpo-1/sampled", "dpo-1/sampled"] * 4  # DPO's filter reads it
+    assert set(plain["operator"]) == {"dpo-1/sampled"}
     assert plain.groupby("prompt_id", sort=False)["prompt"].first().tolist() != greedy  # hot samples differ
