@@ -50,6 +50,7 @@ def test_the_paper_preset_is_the_released_training_code_and_ours_the_default():
     assert (train.dpo.sft_weight, train.dpo_filter.length_gap, ours.train.dpo.sft_weight) == (0.0, None, 0.0)  # plain DPO
     assert (train.sampling.temperature, train.sampling.top_k, train.sampling.top_p) == (1.0, 50, 1.0)
     assert not train.sampling.greedy_candidate and ours.train.sampling.greedy_candidate  # the release samples all 5
+    assert not train.dpo_filter.greedy_rejected and ours.train.dpo_filter.greedy_rejected
     raw = {"vq": 1, "tc": 1, "fc": 1, "dd": 1.1, "tva": 1.3, "aesthetic": 0.8 * 1.6, "preference": 4 / 3}
     assert train.dpo_aggregation.weights == pytest.approx(raw, abs=1e-6)
     assert train.dpo_aggregation.thresholds == ours.train.dpo_aggregation.thresholds  # the profile's, kept
