@@ -5,7 +5,7 @@ then evaluates each profile's enhancers on the held-out VBench prompts and on
 benchmarks/everyday_prompts.txt (50 everyday prompts written for this benchmark: not from VBench, not used in
 training), and each DPO-2 on the other video model for the cross-model matrix. Prints one table per seed, video
 model and prompt set, the targets with pass/fail, with several seeds the range over them, and last a JSON line.
-A benchmark, not a test: on 2 cores a pipeline (one video model and seed) took 69-99 minutes with 4 of them
+A benchmark, not a test: on 2 cores a pipeline (one video model and seed) took 81-92 minutes with 4 of them
 sharing the cores, most of it the two DPO rounds (evolution and the baselines are cached across seeds).
 
     .venv/bin/python benchmarks/bench_efficacy.py [--profile demo] [--seeds 0 1 2] [--generators sim-steady]
