@@ -158,7 +158,8 @@ def _pairs(ranked: pd.DataFrame, drifted: pd.DataFrame, rule: DPOFilter):
 
 
 def _greedy_shut_out(ranked: pd.DataFrame, drifted: pd.DataFrame, chosen: pd.Series, rule: DPOFilter):
-    """(chosen, greedy rewrite) where only the length gap kept the policy's greedy rewrite from being a rejected."""
+    """(chosen, greedy rewrite) when the policy's greedy rewrite is beyond the length gap and trails the chosen by
+    the margin or lost intent: the gap shuts out sampled rewrites of another length, never the policy's own."""
     if not rule.greedy_rejected or rule.length_gap is None:
         return
     for _, greedy in ranked[ranked["greedy"]].iterrows():
