@@ -150,6 +150,9 @@ def api(prefect_server):
 
     with temporary_settings(updates={PREFECT_API_URL: prefect_server.api_url}):
         yield prefect_server
+        from prefect.logging.handlers import APILogHandler
+
+        APILogHandler().flush()  # send the last flow's logs while the server is still up
 
 
 @pytest.fixture(scope="session")
