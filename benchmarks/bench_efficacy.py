@@ -6,7 +6,8 @@ benchmarks/everyday_prompts.txt (50 everyday prompts written for this benchmark:
 training), and each DPO-2 on the other video model for the cross-model matrix. Prints one table per seed, video
 model and prompt set, the targets with pass/fail, with several seeds the range over them, and last a JSON line.
 A benchmark, not a test: on 2 cores a pipeline (one video model and seed) took 81-92 minutes with 4 of them
-sharing the cores, most of it the two DPO rounds (evolution and the baselines are cached across seeds).
+sharing the cores, most of it the two DPO rounds (evolution and the baselines are cached across seeds); the
+round gate adds 1-3 minutes, and its verdicts are printed and in the JSON line.
 
     .venv/bin/python benchmarks/bench_efficacy.py [--profile demo] [--seeds 0 1 2] [--generators sim-steady]
         [--root DIR] [--set key=value ...]
@@ -32,6 +33,7 @@ from pav.config import load_config  # noqa: E402
 from pav.data.schemas import DIMENSIONS  # noqa: E402
 from pav.flows.evaluate import evaluate  # noqa: E402
 from pav.flows.pipeline import pipeline  # noqa: E402
+from pav.flows.train import held_by  # noqa: E402
 from pav.progress import stage_output  # noqa: E402
 from pav.rewards.evaluation import cross_model_matrix, method_table, references, win_rates  # noqa: E402
 
@@ -81,22 +83,23 @@ def show(title: str, evals: pd.DataFrame, aggregation) -> list[tuple[str, float,
     return found
 
 
-def run_seed(args, seed: int, root: Path) -> tuple[dict, dict, dict]:
+def run_seed(args, seed: int, root: Path) -> tuple[dict, dict, dict, dict]:
     """Train and evaluate every video model's enhancers with one training seed: (evaluations by (video model,
-    prompt set), configs by video model, cross-model cells). Evolution and the baselines' evaluations do not
-    depend on the seed, so later seeds take them from the cache."""
-    trained, evaluated, configs = {}, {}, {}
+    prompt set), configs by video model, cross-model cells, the round gate's verdicts by video model).
+    Evolution and the baselines' evaluations do not depend on the seed, so later seeds take them from the cache."""
+    trained, evaluated, configs, gates = {}, {}, {}, {}
     for generator in args.generators:
         cfg = load_config(args.profile, [f"store={root / generator}", f"generator.name={generator}",
                                          f"train.sft.seed={seed}", f"train.dpo.seed={seed}", *args.sets])
         with stage_output(cfg.store, f"efficacy-{generator}-seed-{seed}"):
             result = pipeline(cfg)
-            used = [result["evolve"]["log"], result["train"]["dpo_prompts"]]
+            used = [result["evolve"]["log"], *held_by(result["train"])]
             everyday = load_config(args.profile, [
                 f"store={root / (generator + '-everyday')}", f"generator.name={generator}",
                 f"evaluate.prompts={{source: file, path: {EVERYDAY}}}", "evaluate.baselines=[base-llm]", *args.sets])
             on_everyday = evaluate(everyday, enhancers=result["train"]["models"], used_prompts=used)
         configs[generator], trained[generator] = cfg, result
+        gates[generator] = round_verdicts(f"seed {seed}, {generator}", result["train"]["stages"])
         evaluated[(generator, "vbench")] = result["evaluate"]["evaluations"].read()
         evaluated[(generator, "everyday")] = on_everyday["evaluations"].read()
     cells = {}
@@ -104,13 +107,25 @@ def run_seed(args, seed: int, root: Path) -> tuple[dict, dict, dict]:
         other = next(g for g in GENERATORS if g != generator)
         with stage_output(configs[other].store, f"efficacy-cross-{generator}-seed-{seed}"):
             crossed = evaluate(configs[other], enhancers={f"{generator}-dpo-2": trained[generator]["train"]["models"]["dpo-2"]},
-                               used_prompts=[trained[generator]["evolve"]["log"], trained[generator]["train"]["dpo_prompts"]])
+                               used_prompts=[trained[generator]["evolve"]["log"], *held_by(trained[generator]["train"])])
         evals = crossed["evaluations"].read()
         cells[(f"{generator}-dpo-2", other)] = evals[evals["method"].isin(["original", f"{generator}-dpo-2"])]
         own = evaluated[(generator, "vbench")]
         own = own[own["method"].isin(["original", "dpo-2"])].replace({"method": {"dpo-2": f"{generator}-dpo-2"}})
         cells[(f"{generator}-dpo-2", generator)] = own
-    return evaluated, configs, cells
+    return evaluated, configs, cells, gates
+
+
+def round_verdicts(title: str, stages: dict) -> dict:
+    """Print and return whether the round gate kept each DPO round, and on what gain."""
+    verdicts = {}
+    for name, stage in stages.items():
+        if stage.get("gate"):
+            gate = stage["gate"]
+            console.print(f"{title}: {name} {'kept' if gate['kept_round'] else 'refused'} ({gate['reason']})")
+            verdicts[name] = {"kept": gate["kept_round"], "gain": round(gate["gain"], 3),
+                              "stderr": round(gate["stderr"], 3)}
+    return verdicts
 
 
 def _words(evals: pd.DataFrame, method: str) -> float:
@@ -149,9 +164,9 @@ def main() -> None:
     summary: dict = {"profile": args.profile, "seeds": args.seeds, "root": str(root), "results": {}}
     per_seed, all_met = {}, True
     for seed in args.seeds:
-        evaluated, configs, cells = run_seed(args, seed, root)
+        evaluated, configs, cells, gates = run_seed(args, seed, root)
         per_seed[seed] = evaluated
-        results = summary["results"][f"seed {seed}"] = {}
+        results = summary["results"][f"seed {seed}"] = {"round_gate": gates}
         for (generator, prompts), evals in evaluated.items():
             found = show(f"seed {seed}: {generator}, {prompts} prompts ({evals['prompt_id'].nunique()})", evals,
                          configs[generator].rewards.aggregation)

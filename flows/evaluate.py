@@ -12,6 +12,22 @@ from pav.tasks.usage import publish_usage
 from pav.flows import run_name
 
 
+def render_methods(config: RunConfig, prompts: ArtifactRef, methods: dict[str, ArtifactRef | None],
+                   seeds: list[int], stage: str) -> list[dict]:
+    """Each method's rewrites of `prompts` rendered and scored on every seed: one run (method, candidates,
+    videos, scores) per method and seed."""
+    rewrites = gpu_map(config, "rewrite", [
+        {"prompts": prompts, "method": method, "model": model, "stage": stage,
+         **method_inputs(method, model, config)} for method, model in methods.items()],
+        [f"rewrite {stage} {method}" for method in methods])
+    runs = [{"method": method, "candidates": candidates, "seed": seed}
+            for (method, candidates) in zip(methods, rewrites) for seed in seeds]
+    rendered = gpu_map(config, "render-score", [
+        {"candidates": r["candidates"], "generator": config.generator, "rewards": config.rewards, "seed": r["seed"],
+         "stage": stage} for r in runs], [f"render+score {stage} {r['method']} seed {r['seed']}" for r in runs])
+    return [{"method": r["method"], "candidates": r["candidates"], **out} for r, out in zip(runs, rendered)]
+
+
 @flow(name="evaluate", flow_run_name=run_name("evaluate"))
 def evaluate(config: RunConfig, enhancers: dict[str, ArtifactRef] | list[str] | None = None,
              used_prompts: list[ArtifactRef] | None = None, evolution_rounds: list[dict] | None = None,
@@ -28,16 +44,7 @@ def evaluate(config: RunConfig, enhancers: dict[str, ArtifactRef] | list[str] | 
     prompts = load_prompt_set(config.store, config.evaluate.prompts, "eval/prompts")
     check_held_out_task(prompts, used_prompts or [])
     methods = {"original": None, **{b: None for b in config.evaluate.baselines}, **(enhancers or {})}
-    rewrites = gpu_map(config, "rewrite", [
-        {"prompts": prompts, "method": method, "model": model, "stage": stage,
-         **method_inputs(method, model, config)} for method, model in methods.items()],
-        [f"rewrite {stage} {method}" for method in methods])
-    runs = [{"method": method, "candidates": candidates, "seed": seed}
-            for (method, candidates) in zip(methods, rewrites) for seed in config.evaluate.seeds]
-    rendered = gpu_map(config, "render-score", [
-        {"candidates": r["candidates"], "generator": config.generator, "rewards": config.rewards, "seed": r["seed"],
-         "stage": stage} for r in runs], [f"render+score {stage} {r['method']} seed {r['seed']}" for r in runs])
-    runs = [{"method": r["method"], "candidates": r["candidates"], **out} for r, out in zip(runs, rendered)]
+    runs = render_methods(config, prompts, methods, config.evaluate.seeds, stage)
     evaluations = collect(runs, config.rewards.aggregation, config.rewards.intent, stage)
     report = report_stage(evaluations, config.rewards.aggregation, config.evaluate.bootstrap, config.generator.name,
                           evolution_rounds, stage, note)

@@ -14,7 +14,7 @@ from pav.data.store import Store
 from pav.flows import run_name
 from pav.flows.evaluate import evaluate
 from pav.flows.evolve import evolve
-from pav.flows.train import train
+from pav.flows.train import held_by, refused_rounds, train
 from pav.tasks.dataset import append_to_dataset, inbox_prompts, mark_trained, training_due_task, training_pairs_task
 
 
@@ -37,9 +37,9 @@ def nightly_evolve(config: RunConfig, inbox: str, train_after_new_pairs: int = 3
     if due["due"]:
         data = training_pairs_task(config.store, "dataset")
         trained = train(config, pairs=data)
-        evaluated = evaluate(config, enhancers=trained["models"], used_prompts=[data, trained["dpo_prompts"]],
-                             note=f"trained on {due['pairs']} pairs of {len(due['nights'])} nights: "
-                                  + ", ".join(due["nights"]))
+        nights = f"trained on {due['pairs']} pairs of {len(due['nights'])} nights: " + ", ".join(due["nights"])
+        evaluated = evaluate(config, enhancers=trained["models"], used_prompts=[data, *held_by(trained)],
+                             note="; ".join(filter(None, [nights, refused_rounds(trained)])))
         mark_trained(config.store, due, trained["models"], evaluated["report"])
         result.update(models=trained["models"], report=evaluated["report"])
     return result

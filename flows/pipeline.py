@@ -4,7 +4,7 @@ from prefect import flow
 
 from pav.flows.evaluate import evaluate
 from pav.flows.evolve import evolve
-from pav.flows.train import train
+from pav.flows.train import held_by, refused_rounds, train
 from pav.config import RunConfig
 from pav.flows import run_name
 
@@ -17,6 +17,6 @@ def pipeline(config: RunConfig) -> dict:
     """
     evolved = evolve(config)
     trained = train(config, pairs=evolved["pairs"])
-    evaluated = evaluate(config, enhancers=trained["models"], used_prompts=[evolved["log"], trained["dpo_prompts"]],
-                         evolution_rounds=evolved["rounds"])
+    evaluated = evaluate(config, enhancers=trained["models"], used_prompts=[evolved["log"], *held_by(trained)],
+                         evolution_rounds=evolved["rounds"], note=refused_rounds(trained))
     return {"evolve": evolved, "train": trained, "evaluate": evaluated}

@@ -5,28 +5,36 @@ from prefect import flow
 from pav.data.store import ArtifactRef
 from pav.config import RunConfig
 from pav.flows.dispatch import gpu_map
+from pav.flows.evaluate import render_methods
 from pav.tasks import on_store
 from pav.tasks.prompts import load_prompt_set
 from pav.tasks.dataset import training_pairs_task
 from pav.tasks.train import triplets_stage
+from pav.tasks.validate import check_validation_task, record_verdict_task, validate_stage
 from pav.tasks.usage import publish_usage
 from pav.flows import run_name
 
 
 @flow(name="train", flow_run_name=run_name("train"))
 def train(config: RunConfig, pairs: ArtifactRef | str = "latest") -> dict:
-    """SFT on `pairs`, then each DPO round samples with the latest policy, scores, filters and trains on triplets.
+    """SFT on `pairs`, then each DPO round samples with the latest policy, scores, filters and trains on triplets;
+    with the round gate on, a round whose policy does not beat the previous one on validation prompts is
+    refused, and its name ("dpo-2") maps to the previous policy from then on.
 
     `pairs`: "latest" (the newest pairs evolve wrote in this store), "dataset" (the accumulated nightly
     dataset) or a pairs Parquet path relative to the store.
     """
-    triplets = on_store(config.store, triplets_stage)
+    triplets, validate = on_store(config.store, triplets_stage, validate_stage)
     if isinstance(pairs, str):
         pairs = training_pairs_task(config.store, pairs)
     cfg = config.train
     [sft] = gpu_map(config, "sft", [{"pairs": pairs, "base_model": cfg.base_model, "settings": cfg.sft}], ["sft"])
     trained = {"sft": sft}
     prompts = load_prompt_set(config.store, cfg.dpo_prompts, "dpo/prompts")
+    validation = None
+    if cfg.round_gate.enabled and cfg.dpo_rounds:
+        validation = load_prompt_set(config.store, cfg.round_gate.prompts, "dpo/validation/prompts")
+        check_validation_task(validation, [pairs, prompts])
     for round_ in range(1, cfg.dpo_rounds + 1):
         stage = f"dpo/round-{round_}"
         policy = trained[list(trained)[-1]]["model"]
@@ -41,6 +49,26 @@ def train(config: RunConfig, pairs: ArtifactRef | str = "latest") -> dict:
         [dpo] = gpu_map(config, "dpo", [{"triplets_ref": found, "policy": policy, "settings": cfg.dpo,
                                          "round_": round_}], [f"dpo {stage}"])
         trained[f"dpo-{round_}"] = {**dpo, "triplets": found}
+        if validation is not None:  # the round's policy against the one it started from
+            runs = render_methods(config, validation, {"previous": policy, "policy": dpo["model"]},
+                                  cfg.round_gate.seeds, f"{stage}/validation")
+            verdict = validate(runs, policy, dpo["model"], config.rewards.aggregation, config.rewards.intent,
+                               cfg.round_gate, round_)
+            trained[f"dpo-{round_}"].update(model=verdict["model"], trained=dpo["model"], gate=verdict,
+                                            verdict=record_verdict_task(verdict))
     publish_usage(config.store, "train", [f"dpo/round-{r}" for r in range(1, cfg.dpo_rounds + 1)])
     return {"models": {name: stage["model"] for name, stage in trained.items()}, "stages": trained,
-            "dpo_prompts": prompts}
+            "dpo_prompts": prompts, "validation_prompts": validation}
+
+
+def held_by(trained: dict) -> list[ArtifactRef]:
+    """The prompt sets training saw besides its pairs (DPO's, the round gate's), which evaluation must not use."""
+    return [trained["dpo_prompts"], *([trained["validation_prompts"]] if trained.get("validation_prompts") else [])]
+
+
+def refused_rounds(trained: dict) -> str | None:
+    """A line for the report naming the DPO rounds the gate refused, so a DPO-2 equal to DPO-1 is explained."""
+    refused = [f"{name} is {'sft' if stage['gate']['round'] == 1 else 'the previous policy'} "
+               f"(round {stage['gate']['round']} refused: {stage['gate']['reason']})"
+               for name, stage in trained["stages"].items() if stage.get("gate") and not stage["gate"]["kept_round"]]
+    return "; ".join(refused) or None

@@ -81,6 +81,10 @@ def _check_prompt_sets(cfg, *specs) -> None:
         load_prompts(spec, Store(cfg.store))
 
 
+def _gate_prompts(cfg) -> list:
+    return [cfg.train.round_gate.prompts] if cfg.train.round_gate.enabled and cfg.train.dpo_rounds else []
+
+
 def _print_rounds(rounds: list[dict]) -> None:
     keys = {"round": "round", "candidates": "videos", "original_overall": "originals", "best_overall": "best so far",
             "improved": "improved", "drifted": "lost intent", "pairs": "pairs", "calls": "op calls",
@@ -131,7 +135,7 @@ def train(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = None
         ref = ArtifactRef(root=Store(cfg.store).root, path=pairs, kind="pairs")
         if not ref.exists():
             raise typer.BadParameter(f"{Store(cfg.store).url(pairs)} does not exist")
-    _check_prompt_sets(cfg, *([] if pairs else [cfg.evolve.prompts]), cfg.train.dpo_prompts)
+    _check_prompt_sets(cfg, *([] if pairs else [cfg.evolve.prompts]), cfg.train.dpo_prompts, *_gate_prompts(cfg))
     with stage_output(cfg.store, "train"):
         ref = ref if pairs else evolve_flow(cfg)["pairs"]
         result = train_flow(cfg, ref)
@@ -140,6 +144,10 @@ def train(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = None
         extra = {k: round(v, 3) for k, v in metrics.items() if k.endswith("_last") and isinstance(v, float)}
         out.print(f"[bold]{name}[/] {Store(model.root).url(model.path)}  steps={metrics['steps']} "
                   f"seconds={metrics['seconds']} {extra}")
+        gate = result["stages"][name].get("gate")
+        if gate:
+            out.print(f"  round gate: {'kept' if gate['kept_round'] else '[yellow]refused[/], the previous policy stays'}"
+                      f" ({gate['reason']})")
 
 
 @app.command()
@@ -211,7 +219,7 @@ def pipeline(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = N
     from pav.flows.pipeline import pipeline as pipeline_flow
 
     cfg = _config(profile, store, set_)
-    _check_prompt_sets(cfg, cfg.evolve.prompts, cfg.train.dpo_prompts, cfg.evaluate.prompts)
+    _check_prompt_sets(cfg, cfg.evolve.prompts, cfg.train.dpo_prompts, *_gate_prompts(cfg), cfg.evaluate.prompts)
     with stage_output(cfg.store, "pipeline"):
         result = pipeline_flow(cfg)
     _print_rounds(result["evolve"]["rounds"])

@@ -93,6 +93,22 @@ class SamplingConfig(Section):
                                                                       "(bf16 on a GPU)")
 
 
+class RoundGate(Section):
+    """Whether a DPO round's policy replaces the one it started from. Not in the paper: where a round stops
+    helping (DPO-1 already near what the rewards can give), the next one moves the policy by noise, and
+    users should get the better of the two, so each round is checked on prompts no stage trains on."""
+
+    enabled: bool = Field(True, description="Check each DPO round; off: every round is kept, as in the paper")
+    prompts: PromptSet = Field(
+        default_factory=lambda: PromptSet(offset=3, limit=32, stride=8),
+        description="Validation prompts, apart from the data engine's, DPO's and the evaluation's")
+    seeds: list[int] = Field(default_factory=lambda: [1, 2, 3], min_length=1,
+                             description="Video seeds per validation prompt (a prompt's seeds are averaged)")
+    min_z: float = Field(1.0, ge=0, description="The round is kept when its greedy rewrites gain on overall by "
+                                               "more than this many standard errors (over prompts)")
+    intent_tolerance: float = Field(0.02, ge=0, le=1, description="... and their mean intent falls by at most this")
+
+
 class TrainConfig(Section):
     base_model: str = Field("smollm2-135m", description="Enhancer base: smollm2-135m (bundled), a local path or hub id")
     sft: SFTSettings = Field(default_factory=SFTSettings)
@@ -109,6 +125,8 @@ class TrainConfig(Section):
                     "alignment 1.3, traded the other dimensions for motion here; `preset=paper` has it)")
     dpo_filter: DPOFilter = Field(default_factory=DPOFilter, description="Which scored samples become DPO "
                                   "triplets: the pair rule, the margin, drifting samples as rejecteds, a word cap")
+    round_gate: RoundGate = Field(default_factory=RoundGate, description="Keep a DPO round only where its policy "
+                                  "beats the previous one on validation prompts; else the next stage gets the previous")
 
 
 class EvaluateConfig(Section):

@@ -105,6 +105,36 @@ def stage_progress(evals: pd.DataFrame, stages: tuple[str, ...] = STAGES) -> pd.
     return pd.DataFrame(rows, columns=["stage", "overall", "n"])
 
 
+def round_gain(evals: pd.DataFrame, policy: str, previous: str) -> dict:
+    """What a training round changed: the mean paired gain in overall of `policy` over `previous`, its standard
+    error over prompts (a prompt's seeds are averaged first: they share the prompt, so they are not independent
+    draws), the prompts compared, and each method's mean intent."""
+    _check(evals, ["overall", "intent"])
+    a = evals.loc[evals["method"] == policy, [*_KEY, "overall", "intent"]]
+    b = evals.loc[evals["method"] == previous, [*_KEY, "overall", "intent"]]
+    joined = a.merge(b, on=_KEY, suffixes=("", "_previous"), validate="one_to_one")
+    joined["diff"] = joined["overall"].astype(float) - joined["overall_previous"].astype(float)
+    per_prompt = joined[np.isfinite(joined["diff"])].groupby("prompt_id")["diff"].mean()
+    if len(per_prompt) < 2:
+        raise ValueError(f"comparing {policy} with {previous} needs at least 2 prompts that both rendered and "
+                         f"scored; found {len(per_prompt)}")
+    return {"gain": float(per_prompt.mean()), "stderr": float(per_prompt.std(ddof=1) / np.sqrt(len(per_prompt))),
+            "prompts": int(len(per_prompt)), "intent": float(joined["intent"].mean()),
+            "intent_previous": float(joined["intent_previous"].mean())}
+
+
+def round_verdict(stats: dict, min_z: float, intent_tolerance: float) -> tuple[bool, str]:
+    """Keep the round when it gains by more than `min_z` standard errors and loses at most `intent_tolerance`
+    of mean intent; with the reason in words."""
+    measured = (f"overall {stats['gain']:+.3f} +- {stats['stderr']:.3f} on {stats['prompts']} prompts, "
+                f"intent {stats['intent_previous']:.3f} -> {stats['intent']:.3f}")
+    if stats["intent"] < stats["intent_previous"] - intent_tolerance:
+        return False, f"{measured}: intent fell by more than {intent_tolerance}"
+    if stats["gain"] <= min_z * stats["stderr"]:
+        return False, f"{measured}: not above {min_z:g} standard error(s)"
+    return True, measured
+
+
 def cross_model_matrix(evals_by_cell: dict[tuple[str, str], pd.DataFrame]) -> pd.DataFrame:
     """Mean overall gain over the original prompts: rows = enhancer (trained for X), columns = video model Y.
 

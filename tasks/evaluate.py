@@ -21,6 +21,7 @@ from pav.rewards.evaluation import cross_model_cells, cross_model_matrix, evalua
 from pav.tasks import GPU_STAGE_OPTIONS, STAGE_OPTIONS, artifact_key, hold_models
 from pav.tasks.mutate import build_operator
 from pav.tasks.select import judged_records
+from pav.tasks.validate import kept_model
 
 
 def check_held_out(prompts: ArtifactRef, used: list[ArtifactRef]) -> None:
@@ -121,8 +122,9 @@ check_held_out_task = task(check_held_out, name="check-held-out")
 
 @task(name="enhancers")
 def trained_enhancers(store_root: str, names: list[str] | None) -> dict[str, ArtifactRef]:
-    """Enhancers by name, the newest of each trained in this store; None: all of them (never cached)."""
-    available = trained_models(Store(store_root))
+    """Enhancers by name, the newest of each trained in this store, where the round gate refused a round the
+    policy it kept; None: all of them (never cached)."""
+    available = {name: kept_model(model) for name, model in trained_models(Store(store_root)).items()}
     if names is None:
         return available
     missing = [n for n in names if n not in available]

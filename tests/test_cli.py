@@ -51,6 +51,7 @@ def test_the_paper_preset_is_the_released_training_code_and_ours_the_default():
     assert (train.sampling.temperature, train.sampling.top_k, train.sampling.top_p) == (1.0, 50, 1.0)
     assert not train.sampling.greedy_candidate and ours.train.sampling.greedy_candidate  # the release samples all 5
     assert not train.dpo_filter.greedy_rejected and ours.train.dpo_filter.greedy_rejected
+    assert not train.round_gate.enabled and ours.train.round_gate.enabled  # the paper keeps every DPO round
     raw = {"vq": 1, "tc": 1, "fc": 1, "dd": 1.1, "tva": 1.3, "aesthetic": 0.8 * 1.6, "preference": 4 / 3}
     assert train.dpo_aggregation.weights == pytest.approx(raw, abs=1e-6)
     assert train.dpo_aggregation.thresholds == ours.train.dpo_aggregation.thresholds  # the profile's, kept

@@ -8,7 +8,8 @@ import pytest
 
 from pav.data.schemas import DIMENSIONS, VIDEO_DIMENSIONS
 from pav.rewards.aggregate import AggregationConfig, overall
-from pav.rewards.evaluation import cross_model_matrix, method_table, normalised_table, stage_progress, win_rates
+from pav.rewards.evaluation import (cross_model_matrix, method_table, normalised_table, round_gain, round_verdict,
+                                   stage_progress, win_rates)
 
 CFG = AggregationConfig()
 
@@ -188,3 +189,41 @@ def test_cross_model_cells_pair_each_enhancer_with_the_originals_of_each_video_m
     assert matrix.loc["dpo-2", "sim-steady"] == pytest.approx(3.0)
     assert matrix.loc["dpo-2", "sim-scenic"] == pytest.approx(0.5)
     assert np.isnan(matrix.loc["scenic-dpo-2", "sim-steady"])
+
+
+def test_round_gain_averages_a_prompts_seeds_before_the_standard_error():
+    frame = evals({"previous": 0.0, "policy": 0.3}, prompts=10, seeds=(1, 2, 3))
+    # seed noise that cancels within each prompt: per prompt the gain stays exactly the shift
+    noise = np.tile([0.8, -0.8, 0.0], 10)
+    frame.loc[frame["method"] == "policy", "overall"] += noise
+    stats = round_gain(frame, "policy", "previous")
+    shift = float(overall(evals({"x": 0.3}, prompts=10, seeds=(1, 2, 3)), CFG).mean()
+                  - overall(evals({"x": 0.0}, prompts=10, seeds=(1, 2, 3)), CFG).mean())
+    assert stats["prompts"] == 10 and stats["gain"] == pytest.approx(shift, abs=1e-9) and shift > 0.1
+    assert stats["stderr"] < 1e-6  # per-seed noise treated as independent draws would give ~0.2
+    assert stats["intent"] == stats["intent_previous"] == 1.0
+
+
+def test_round_verdict_keeps_a_clear_gain_and_refuses_noise_or_lost_intent():
+    rng = np.random.default_rng(3)
+    frame = evals({"previous": 0.0, "policy": 0.0}, prompts=32, seeds=(1,))
+    policy = frame["method"] == "policy"
+    frame.loc[policy, "overall"] += rng.normal(0.0, 1.0, policy.sum())
+    noise = round_gain(frame, "policy", "previous")
+    kept, reason = round_verdict(noise, min_z=1.0, intent_tolerance=0.02)
+    assert noise["gain"] <= noise["stderr"] and not kept and "standard error" in reason
+    frame.loc[policy, "overall"] += 2.0
+    clear = round_gain(frame, "policy", "previous")
+    assert round_verdict(clear, 1.0, 0.02)[0]
+    assert round_verdict(clear, 1e9, 0.02)[0] is False  # the bar is in standard errors
+    frame.loc[policy & (frame["prompt_id"].isin(["p0", "p1"])), "intent"] = 0.5
+    drifted = round_gain(frame, "policy", "previous")
+    kept, reason = round_verdict(drifted, 1.0, 0.02)
+    assert drifted["gain"] > drifted["stderr"] and not kept and "intent fell" in reason
+
+
+def test_round_gain_needs_two_prompts_both_methods_scored():
+    frame = evals({"previous": 0.0, "policy": 0.5}, prompts=3, seeds=(1,))
+    frame.loc[(frame["method"] == "policy") & (frame["prompt_id"] != "p0"), "overall"] = np.nan
+    with pytest.raises(ValueError, match="at least 2 prompts"):
+        round_gain(frame, "policy", "previous")

@@ -15,6 +15,8 @@ import pytest
 
 from pav.data.store import Store
 from pav.flows.pipeline import pipeline
+from pav.flows.train import refused_rounds, train
+from pav.tasks.evaluate import trained_enhancers
 from pav.config import load_config
 from prefect_server import kill_job, stop
 from task_runs import task_states_since
@@ -23,8 +25,8 @@ from task_runs import task_states_since
 # when the machine is shared, so its budget is larger than the suite's 900 s per test.
 pytestmark = pytest.mark.timeout(1800)
 
-STAGES = ("generate", "score", "select", "mutate", "pairs", "sft", "sample", "triplets", "dpo", "rewrite",
-          "evaluations")
+STAGES = ("generate", "score", "select", "mutate", "pairs", "sft", "sample", "triplets", "dpo", "validate",
+          "rewrite", "evaluations")
 
 
 def complete_marker(store: Store, prefix: str) -> int:
@@ -80,8 +82,14 @@ def test_each_stage_trains_and_is_recorded(resumed):
         if name.startswith("dpo"):
             assert "rewards/accuracies_last" in metrics and "rewards/margins_last" in metrics
     for round_ in (1, 2):
-        triplets = result["train"]["stages"][f"dpo-{round_}"]["triplets"].read()
+        stage = result["train"]["stages"][f"dpo-{round_}"]
+        triplets = stage["triplets"].read()
         assert len(triplets) > 0 and (triplets["chosen_overall"] > triplets["rejected_overall"]).all()
+        # the round gate judged the round on validation prompts; users get the policy it kept
+        gate = stage["gate"]
+        assert gate["policy"] == stage["trained"].path and gate["prompts"] == 8
+        assert stage["model"].path == (stage["trained"].path if gate["kept_round"] else gate["previous"])
+        assert store.read_json(stage["verdict"].path)["kept_round"] == gate["kept_round"]
 
 
 def test_report_compares_every_method_and_dpo2_beats_the_original_prompts(resumed):
@@ -96,7 +104,9 @@ def test_report_compares_every_method_and_dpo2_beats_the_original_prompts(resume
     # held-out prompts: nothing evaluated was evolved or trained on
     evolved = set(result["evolve"]["log"].read()["prompt_id"])
     dpo_prompts = set(result["train"]["dpo_prompts"].read()["prompt_id"])
-    assert not set(evals["prompt_id"]) & (evolved | dpo_prompts)
+    validation = set(result["train"]["validation_prompts"].read()["prompt_id"])
+    assert len(validation) == 8 and not set(evals["prompt_id"]) & (evolved | dpo_prompts | validation)
+    assert not validation & (evolved | dpo_prompts)
 
 
 def test_rerun_after_success_does_no_work(resumed):
@@ -122,3 +132,21 @@ def test_pav_report_prints_intent_and_both_win_rates_against_every_reference(res
         assert re.search(rf"dpo-2\s*│\s*{reference}\s*│", shown.output), reference
     evals = result["evaluate"]["evaluations"].read()
     assert evals["intent"].between(0, 1).all() and evals.loc[evals["method"] == "original", "intent"].eq(1.0).all()
+
+
+def test_a_refused_round_hands_on_the_previous_policy_and_evaluation_follows(resumed):
+    """Last in this module: it leaves the newest verdicts in the store saying refused."""
+    cfg, store, _, result, _ = resumed
+    strict = cfg.model_copy(deep=True)
+    strict.train.round_gate.min_z = 1e9  # no round clears this bar
+    trained = train(strict, pairs=result["evolve"]["pairs"])
+    sft, stages = trained["models"]["sft"], trained["stages"]
+    assert trained["models"]["dpo-1"] == sft and trained["models"]["dpo-2"] == sft
+    for round_ in (1, 2):
+        gate = stages[f"dpo-{round_}"]["gate"]
+        assert not gate["kept_round"] and "standard error" in gate["reason"] and gate["kept"] == sft.path
+        assert gate["previous"] == sft.path  # round 2 sampled from SFT, not from the refused DPO-1
+        assert stages[f"dpo-{round_}"]["trained"].path.startswith(f"models/dpo{round_}-")
+    assert stages["dpo-1"]["trained"] == result["train"]["stages"]["dpo-1"]["trained"]  # the same round, now refused
+    assert trained_enhancers.fn(store.root, ["dpo-1", "dpo-2"]) == {"dpo-1": sft, "dpo-2": sft}
+    assert "dpo-2 is the previous policy (round 2 refused" in refused_rounds(trained)

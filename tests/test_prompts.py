@@ -60,3 +60,19 @@ def test_pairs_release_format_round_trips(tmp_path):
 def test_malformed_release_files_are_named(text, message):
     with pytest.raises(ValueError, match=message):
         parse_release(text, "pairs.json")
+
+
+@pytest.mark.parametrize("profile", ["demo", "quick", "gpu-cogvideox", "gpu-opensora"])
+def test_every_profiles_prompt_sets_are_disjoint(profile):
+    """Evolution, DPO, the round gate's validation and the evaluation never share a prompt."""
+    from pav.config import load_config
+
+    cfg = load_config(profile)
+    sets = {"evolve": cfg.evolve.prompts, "dpo": cfg.train.dpo_prompts, "validation": cfg.train.round_gate.prompts,
+            "evaluate": cfg.evaluate.prompts}
+    ids = {name: set(load_prompts(spec)["prompt_id"]) for name, spec in sets.items()}
+    names = list(ids)
+    for i, a in enumerate(names):
+        assert ids[a], a
+        for b in names[i + 1:]:
+            assert not ids[a] & ids[b], f"{profile}: {a} and {b} share prompts"
