@@ -6,8 +6,8 @@ from pav.config import RunConfig
 from pav.data.store import ArtifactRef
 from pav.flows.dispatch import gpu_map
 from pav.tasks import on_store
-from pav.tasks.evaluate import check_held_out_task, trained_enhancers, collect_stage, method_inputs, report_stage
-from pav.tasks.prompts import load_prompt_set
+from pav.tasks.evaluate import trained_enhancers, collect_stage, method_inputs, report_stage
+from pav.tasks.prompts import check_held_out, load_prompt_set
 from pav.tasks.usage import publish_usage
 from pav.flows import run_name
 
@@ -42,7 +42,7 @@ def evaluate(config: RunConfig, enhancers: dict[str, ArtifactRef] | list[str] | 
         enhancers = trained_enhancers(config.store, enhancers)
     stage = f"eval/{config.generator.name}"
     prompts = load_prompt_set(config.store, config.evaluate.prompts, "eval/prompts")
-    check_held_out_task(prompts, used_prompts or [])
+    check_held_out(prompts, used_prompts or [], "evaluation")
     methods = {"original": None, **{b: None for b in config.evaluate.baselines}, **(enhancers or {})}
     runs = render_methods(config, prompts, methods, config.evaluate.seeds, stage)
     evaluations = collect(runs, config.rewards.aggregation, config.rewards.intent, stage)

@@ -7,10 +7,10 @@ from pav.config import RunConfig
 from pav.flows.dispatch import gpu_map
 from pav.flows.evaluate import render_methods
 from pav.tasks import on_store
-from pav.tasks.prompts import load_prompt_set
+from pav.tasks.prompts import check_held_out, load_prompt_set
 from pav.tasks.dataset import training_pairs_task
 from pav.tasks.train import triplets_stage
-from pav.tasks.validate import check_validation_task, record_verdict_task, validate_stage
+from pav.tasks.validate import record_verdict_task, validate_stage
 from pav.tasks.usage import publish_usage
 from pav.flows import run_name
 
@@ -34,10 +34,11 @@ def train(config: RunConfig, pairs: ArtifactRef | str = "latest") -> dict:
     validation = None
     if cfg.round_gate.enabled and cfg.dpo_rounds:
         validation = load_prompt_set(config.store, cfg.round_gate.prompts, "dpo/validation/prompts")
-        check_validation_task(validation, [pairs, prompts])
+        check_held_out(validation, [pairs, prompts], "validation")
     for round_ in range(1, cfg.dpo_rounds + 1):
         stage = f"dpo/round-{round_}"
-        policy = trained[list(trained)[-1]]["model"]
+        policy_name = list(trained)[-1]
+        policy = trained[policy_name]["model"]
         [candidates] = gpu_map(config, "sample", [
             {"model": policy, "prompts": prompts, "held_apart": [pairs], "sampling": cfg.sampling,
              "round_": round_, "stage": stage}], [f"sample {stage}"])
@@ -50,8 +51,10 @@ def train(config: RunConfig, pairs: ArtifactRef | str = "latest") -> dict:
                                          "round_": round_}], [f"dpo {stage}"])
         trained[f"dpo-{round_}"] = {**dpo, "triplets": found}
         if validation is not None:  # the round's policy against the one it started from
-            runs = render_methods(config, validation, {"previous": policy, "policy": dpo["model"]},
-                                  cfg.round_gate.seeds, f"{stage}/validation")
+            # Named after the models in one stage, so the previous policy's rewrites are the last round's, cached.
+            runs = render_methods(config, validation, {policy_name: policy, f"dpo-{round_}": dpo["model"]},
+                                  cfg.round_gate.seeds, "dpo/validation")
+            runs = [{**run, "method": "previous" if run["method"] == policy_name else "policy"} for run in runs]
             verdict = validate(runs, policy, dpo["model"], config.rewards.aggregation, config.rewards.intent,
                                cfg.round_gate, round_)
             trained[f"dpo-{round_}"].update(model=verdict["model"], trained=dpo["model"], gate=verdict,

@@ -8,7 +8,7 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact
 
 from pav.config import IntentConfig, OperatorConfig, RunConfig
 from pav.data.prompts import VBENCH_REWRITES, vbench_rewrites
-from pav.data.records import candidates_frame, check_disjoint, video_path
+from pav.data.records import candidates_frame, video_path
 from pav.data.schemas import SCHEMAS
 from pav.data.store import ArtifactRef, Store, content_key, trained_models
 from pav.data.video import decode_mp4
@@ -22,11 +22,6 @@ from pav.tasks import GPU_STAGE_OPTIONS, STAGE_OPTIONS, artifact_key, hold_model
 from pav.tasks.mutate import build_operator
 from pav.tasks.select import judged_records
 from pav.tasks.validate import kept_model
-
-
-def check_held_out(prompts: ArtifactRef, used: list[ArtifactRef]) -> None:
-    """Fail when a benchmark prompt was seen by evolution or training (checked, not assumed)."""
-    check_disjoint(prompts.read(), [ref.read() for ref in used], "evaluation")
 
 
 def method_inputs(method: str, model: ArtifactRef | None, config: RunConfig) -> dict:
@@ -115,9 +110,6 @@ def report(evaluations: ArtifactRef, aggregation: AggregationConfig, n_boot: int
     written = write_report(store, stage, tables, aggregation, title=title, evolution_rounds=evolution_rounds,
                            frames=frames, cross_model=cross, n_boot=n_boot)
     return {"paths": written, "markdown": markdown_table(tables.methods)}
-
-
-check_held_out_task = task(check_held_out, name="check-held-out")
 
 
 @task(name="enhancers")

@@ -4,7 +4,7 @@ from prefect import task
 
 from pav.data.prompts import PromptSet, load_prompts
 from pav.data.store import ArtifactRef, Store, content_key
-from pav.data.records import originals_as_candidates
+from pav.data.records import check_disjoint, originals_as_candidates
 
 
 @task
@@ -22,3 +22,10 @@ def shard_prompts(prompts: ArtifactRef, shard_size: int, stage: str) -> list[Art
     candidates = originals_as_candidates(prompts.read())
     shards = [candidates.iloc[i:i + shard_size] for i in range(0, len(candidates), shard_size)]
     return [store.write_table("candidates", stage, content_key(s["candidate_id"].tolist()), s) for s in shards]
+
+
+@task(name="check-held-out", task_run_name="check {what} prompts are held out")
+def check_held_out(prompts: ArtifactRef, used: list[ArtifactRef], what: str) -> None:
+    """Fail when a prompt of `what` ("evaluation", "validation") was seen by an earlier stage (checked, not
+    assumed)."""
+    check_disjoint(prompts.read(), [ref.read() for ref in used], what)

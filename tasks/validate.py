@@ -13,7 +13,6 @@ from prefect import task
 from prefect.artifacts import create_table_artifact
 
 from pav.config import IntentConfig, RoundGate
-from pav.data.records import check_disjoint
 from pav.data.store import ArtifactRef, Store
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.evaluation import round_gain, round_verdict
@@ -34,10 +33,6 @@ def kept_model(model: ArtifactRef) -> ArtifactRef:
     return model if verdict["kept_round"] else ArtifactRef(root=model.root, path=verdict["kept"], kind="dir")
 
 
-def check_validation_prompts(prompts: ArtifactRef, used: list[ArtifactRef]) -> None:
-    check_disjoint(prompts.read(), [ref.read() for ref in used], "validation")
-
-
 def validate_round(runs: list[dict], previous: ArtifactRef, policy: ArtifactRef, aggregation: AggregationConfig,
                    intent: IntentConfig, gate: RoundGate, round_: int) -> dict:
     """The verdict on a round from `runs` (method "previous" or "policy", its candidates, videos and scores on
@@ -49,16 +44,15 @@ def validate_round(runs: list[dict], previous: ArtifactRef, policy: ArtifactRef,
         frames.append(judged.assign(method=run["method"]))
     stats = round_gain(pd.concat(frames, ignore_index=True), "policy", "previous")
     kept_round, reason = round_verdict(stats, gate.min_z, gate.intent_tolerance)
-    kept = policy if kept_round else previous
-    return {"round": round_, "kept_round": kept_round, "reason": reason, "kept": kept.path,
-            "previous": previous.path, "policy": policy.path, **stats, "model": kept}
+    return {"round": round_, "kept_round": kept_round, "reason": reason, "previous": previous.path,
+            "policy": policy.path, **stats, "model": policy if kept_round else previous}
 
 
 def record_verdict(verdict: dict) -> ArtifactRef:
     """Write the verdict beside the round's model, where `kept_model` finds it: every run writes it, cached or
     not, so the store says what the newest run decided."""
     policy = ArtifactRef(root=verdict["model"].root, path=verdict["policy"], kind="dir")
-    record = {k: v for k, v in verdict.items() if k != "model"}
+    record = {**{k: v for k, v in verdict.items() if k != "model"}, "kept": verdict["model"].path}
     written = Store(policy.root).write_json(verdict_path(policy), record)
     (stage_logger().info if verdict["kept_round"] else stage_logger().warning)(
         "DPO round %d %s: %s", verdict["round"],
@@ -79,5 +73,3 @@ def record_verdict_task(verdict: dict) -> ArtifactRef:
                                                           "validation prompts")
     return written
 
-
-check_validation_task = task(check_validation_prompts, name="check-validation-prompts")

@@ -144,7 +144,7 @@ def test_a_refused_round_hands_on_the_previous_policy_and_evaluation_follows(res
     assert trained["models"]["dpo-1"] == sft and trained["models"]["dpo-2"] == sft
     for round_ in (1, 2):
         gate = stages[f"dpo-{round_}"]["gate"]
-        assert not gate["kept_round"] and "standard error" in gate["reason"] and gate["kept"] == sft.path
+        assert not gate["kept_round"] and "standard error" in gate["reason"] and gate["model"] == sft
         assert gate["previous"] == sft.path  # round 2 sampled from SFT, not from the refused DPO-1
         assert stages[f"dpo-{round_}"]["trained"].path.startswith(f"models/dpo{round_}-")
     assert stages["dpo-1"]["trained"] == result["train"]["stages"]["dpo-1"]["trained"]  # the same round, now refused
