@@ -1,5 +1,6 @@
-"""Throughput of the simulated world (one thread) and mean overall per profile for original, GPT-enhanced
-and profile-tailored prompts on a VBench sample.
+"""Throughput of the simulated world (one thread) and mean overall per profile for original, GPT-enhanced,
+constant-suffix (a generic booster, and the camera + light suffix the old world rewarded everywhere) and
+profile-tailored prompts (details that fit each prompt, of the kinds the profile likes) on a VBench sample.
 
 Run: .venv/bin/python benchmarks/bench_world.py [--every 20]
 """
@@ -18,15 +19,17 @@ import pandas as pd
 ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
+from pav.data.sim_fit import fitting_rewrite  # noqa: E402
 from pav.models.generators.sim import SimScenic, SimSteady  # noqa: E402
 from pav.rewards import SUITES, load_reward  # noqa: E402
 from pav.rewards.aggregate import AggregationConfig, overall, passes  # noqa: E402
 
-TAILORED = {  # the kind of rewrite each profile prefers (see models/generators/sim.py)
-    "sim-steady": ", slow pan right, tracking shot, golden hour lighting, soft light",
-    "sim-scenic": ", detailed background scenery with trees and clouds in the sky, lush grass and flowers, "
-                  "photorealistic, vibrant, highly detailed",
+KINDS = {  # the kinds of fitting detail each profile prefers (see models/generators/sim.py)
+    "sim-steady": ("camera", "lighting", "subject", "motion"),
+    "sim-scenic": ("scene", "lighting", "subject"),
 }
+SUFFIXES = {"booster": ", high quality, highly detailed, cinematic lighting, 4k",
+            "camera+light suffix": ", bright daylight, camera pans left slowly"}
 
 
 def score(videos, originals) -> pd.DataFrame:
@@ -70,7 +73,8 @@ def main() -> None:
     for cls in (SimSteady, SimScenic):
         g = cls()
         for kind, prompts in (("original", orig), ("gpt-enhanced", [gpt[i] for i in idx]),
-                              ("tailored", [p + TAILORED[g.name] for p in orig])):
+                              *((name, [p + suffix for p in orig]) for name, suffix in SUFFIXES.items()),
+                              ("tailored", [fitting_rewrite(p, KINDS[g.name], per_kind=2) for p in orig])):
             df = score([v.frames for v in g.generate(prompts, [0] * len(prompts))], orig)
             table.append({"profile": g.name, "prompts": kind, "overall": overall(df, cfg).mean(),
                           "pass rate": passes(df, cfg).mean(), **df.mean().round(2).to_dict()})

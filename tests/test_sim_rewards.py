@@ -7,17 +7,19 @@ import pandas as pd
 import pytest
 
 from pav.data.schemas import DIMENSIONS
+from pav.data.sim_fit import fitting_rewrite
 from pav.models.generators.sim import SimScenic, SimSteady
 from pav.rewards import REWARDS, SUITES, load_reward
 from pav.rewards.aggregate import AggregationConfig, overall
 
 VBENCH = Path(__file__).parents[1] / "data" / "vbench"
-# Profile-tailored rewrites (what a good enhancer learns): camera + lighting for steady, scene/style for scenic.
-TAILORED = {
-    "sim-steady": ", slow pan right, tracking shot, golden hour lighting, soft light",
-    "sim-scenic": ", detailed background scenery with trees and clouds in the sky, lush grass and flowers, "
-                  "photorealistic, vibrant, highly detailed",
-}
+# Profile-tailored rewrites (what a good enhancer learns): details that fit the prompt, of the kinds each profile
+# likes: shot, light, subject and action for steady; place, its elements, light and the subject for scenic.
+KINDS = {"sim-steady": ("camera", "lighting", "subject", "motion"), "sim-scenic": ("scene", "lighting", "subject")}
+
+
+def tailored(prompt: str, profile: str) -> str:
+    return fitting_rewrite(prompt, KINDS[profile], per_kind=2)
 GENERATORS = {"sim-steady": SimSteady, "sim-scenic": SimScenic}
 
 
@@ -39,7 +41,7 @@ def world():
     for profile, cls in GENERATORS.items():
         gen = cls()
         for kind, prompts in (("orig", orig), ("gpt", [gpt[i] for i in idx]),
-                              ("tailored", [p + TAILORED[profile] for p in orig])):
+                              ("tailored", [tailored(p, profile) for p in orig])):
             videos = [v.frames for v in gen.generate(prompts, [0] * len(prompts))]
             df = suite_scores(videos, orig)
             df["overall"] = overall(df, AggregationConfig())
@@ -84,10 +86,9 @@ def test_bands_are_calibrated_not_saturated(world):
 
 def test_changing_the_subject_loses_alignment():
     gen, tva = SimSteady(), load_reward("cv-alignment")
-    suffix = TAILORED["sim-steady"]
     prompts = ["a cat", "a dog running", "a horse taking a peaceful walk", "a blue bird", "a zebra"]
-    right = [gen.render(p + suffix, 0) for p in prompts]
-    wrong = [gen.render("a red car" + suffix, 0)] * len(prompts)
+    right = [gen.render(tailored(p, "sim-steady"), 0) for p in prompts]
+    wrong = [gen.render(tailored("a red car", "sim-steady"), 0)] * len(prompts)
     good = [s["tva"] for s in tva.score(right, prompts)]
     bad = [s["tva"] for s in tva.score(wrong, prompts)]
     assert all(g > b + 0.3 for g, b in zip(good, bad))
@@ -126,8 +127,9 @@ def test_a_substituted_subject_renders_differently_and_costs_alignment(generator
 
     gen = load_generator(generator, {})
     # Details each profile renders sharply: a short prompt renders too blurred for any identity to show.
-    detail = {"sim-steady": ", golden hour lighting, the camera pans left slowly",
-              "sim-scenic": ", in a cozy kitchen, oil painting, highly detailed"}[generator]
+    # (shots that fit an action, and an indoor place with its elements: the same words for both subjects)
+    detail = {"sim-steady": ", tracking shot, slow motion, the camera follows the movement",
+              "sim-scenic": ", in a cozy kitchen, wooden furniture, bookshelves, oil painting"}[generator]
     gaps = []
     for original, swapped in [("a black cat jumping onto a windowsill", "a black bat jumping onto a windowsill"),
                               ("a black cat jumping onto a windowsill", "a black horse jumping onto a windowsill"),

@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 
 from pav.models.generators import Video
+from pav.data.sim_fit import Fit, assess
 from pav.data.sim_vocab import CAMERA, COLOURS, LIGHTING, SCENE_FAMILIES, STYLES, Parsed, identity_mark, parse
 
 
@@ -47,25 +48,47 @@ class Profile:
 PROFILES: dict[str, Profile] = {
     "sim-steady": Profile(
         budget=70, overflow=1 / 30, unknown_cost=0.9, shake=0.0,
-        likes={"camera": 0.9, "lighting": 0.9, "scene": 0.2, "style": 0.1, "scene_detail": 0.015,
-               "descriptors": 0.015}),
+        likes={"camera": 0.9, "lighting": 0.9, "scene": 0.2, "style": 0.1, "subject": 0.6, "motion": 0.5,
+               "scene_detail": 0.015, "descriptors": 0.015}),
     "sim-scenic": Profile(
         budget=160, overflow=1 / 40, unknown_cost=0.35, shake=1.4,
-        likes={"camera": 0.05, "lighting": 0.3, "scene": 0.55, "style": 0.5, "scene_detail": 0.16,
-               "descriptors": 0.08}),
+        likes={"camera": 0.05, "lighting": 0.3, "scene": 0.55, "style": 0.5, "subject": 0.45, "motion": 0.2,
+               "scene_detail": 0.16, "descriptors": 0.08}),
 }
-_CAPS = {"camera": 3, "lighting": 3, "scene": 3, "style": 2, "scene_detail": 14, "descriptors": 20}
+# Most details of a kind that still add (fitting ones), and most generic ones that count at all.
+_CAPS = {"camera": 3, "lighting": 3, "scene": 4, "style": 2, "subject": 3, "motion": 2, "scene_detail": 14,
+         "descriptors": 20}
+_GENERIC_CAPS = {"camera": 1, "lighting": 1, "scene": 1, "style": 2, "subject": 1, "motion": 1, "scene_detail": 4,
+                 "descriptors": 4}
+GENERIC = 0.3  # a generic detail (fits any prompt, or the prompt says too little to judge) counts this much
+CLASH = 0.12  # fidelity lost per detail that clashes with what the prompt names (feathers on a cat)
 
 
-def fidelity(p: Parsed, profile: Profile) -> float:
+def detail_counts(p: Parsed, fit: Fit) -> dict[str, float]:
+    """Details of each kind, in fitting-detail units: fitting details count 1, generic ones GENERIC up to a
+    small cap. The first place the prompt names counts as fitting (it is what the prompt is about)."""
+    cov = fit.covered
+    places = max(0, p.scene_terms - cov.get("scene_terms", 0))
+    fitting = {**{k: 0 for k in _CAPS}, **fit.fitting, "scene": fit.fitting["scene"] + min(places, 1)}
+    generic = {"camera": len(p.camera) - cov.get("camera", 0) + fit.neutral["camera"],
+               "lighting": len(p.lighting) - cov.get("lighting", 0) + fit.neutral["lighting"],
+               "scene": places - min(places, 1) + fit.neutral["scene"],
+               "style": len(p.styles) - cov.get("style", 0),
+               "subject": fit.neutral["subject"], "motion": fit.neutral["motion"],
+               "scene_detail": p.scene_detail - cov.get("scene_detail", 0),
+               "descriptors": p.descriptors - cov.get("descriptors", 0)}
+    return {k: min(fitting[k], _CAPS[k]) + GENERIC * min(max(generic[k], 0), _GENERIC_CAPS[k]) for k in _CAPS}
+
+
+def fidelity(p: Parsed, profile: Profile, fit: Fit) -> float:
     """How well this model understands the prompt, 0-1 (see the module docstring)."""
-    counts = {"camera": len(p.camera), "lighting": len(p.lighting), "scene": p.scene_terms,
-              "style": len(p.styles), "scene_detail": p.scene_detail, "descriptors": p.descriptors}
-    detail = sum(profile.likes[k] * min(v, _CAPS[k]) for k, v in counts.items())
+    detail = sum(profile.likes[k] * v for k, v in detail_counts(p, fit).items())
     q = 0.15 + 0.8 * (1 - np.exp(-detail / 1.6))
     q -= profile.overflow * max(0, p.words - profile.budget)
-    q -= profile.unknown_cost * p.unknown / max(p.words, 1)
+    unknown = max(0, p.unknown - fit.covered.get("unknown", 0))  # detail words are vocabulary too
+    q -= profile.unknown_cost * unknown / max(p.words, 1)
     q -= 0.2 * p.contradictions
+    q -= CLASH * sum(fit.clashing.values())
     return float(np.clip(q, 0.0, 1.0))
 
 
@@ -73,8 +96,10 @@ def _seed(*parts: Any) -> int:
     return int.from_bytes(hashlib.sha256(repr(parts).encode()).digest()[:8], "little")
 
 
-def _draw_background(family: str | None, side: int, detail: float, rng: np.random.Generator) -> np.ndarray:
-    """Scene canvas (side x side RGB float32): sky/wall over ground/floor with family-specific features."""
+def _draw_background(family: str | None, side: int, detail: float, rng: np.random.Generator,
+                     elements: int = 0) -> np.ndarray:
+    """Scene canvas (side x side RGB float32): sky/wall over ground/floor with family-specific features;
+    each fitting element the prompt names (waves, snow-laden pines, neon signs) adds more of them."""
     sky, ground, horizon = SCENE_FAMILIES[family or "studio"]
     rows = np.linspace(0, 1, side, dtype=np.float32)[:, None, None]
     h = int(horizon * side)
@@ -85,7 +110,7 @@ def _draw_background(family: str | None, side: int, detail: float, rng: np.rando
     xs = np.arange(side, dtype=np.float32)
     stripes = np.sin(xs[None, :] * 0.35 + rows[:, :, 0] * 40 * rng.uniform(0.8, 1.2))
     img[h:] += (10 + 14 * detail) * stripes[h:, :, None]
-    n = 2 + int(7 * detail)
+    n = 2 + int(7 * detail) + 3 * min(elements, 4)
     fam = family or "studio"
     for _ in range(n):
         x, s = int(rng.uniform(0, side)), int(rng.uniform(0.06, 0.14) * side)
@@ -119,10 +144,16 @@ def _draw_background(family: str | None, side: int, detail: float, rng: np.rando
     return img
 
 
+# Half-extents (fraction of the sprite size) of the area inside each silhouette where its texture goes.
+_TEXTURE_AREA = {"animal": (0.35, 0.15), "person": (0.12, 0.3), "vehicle": (0.4, 0.12), "round": (0.3, 0.3),
+                 "tall": (0.1, 0.4), "wide": (0.4, 0.18)}
+
+
 def _draw_subject(img: np.ndarray, shape: str, colour: np.ndarray, cx: float, cy: float, size: float,
-                  facing: float, mark: np.ndarray) -> None:
+                  facing: float, mark: np.ndarray, texture: np.ndarray | None = None) -> None:
     """One sprite: a per-class silhouette with a darker detail so it has texture, and the subject's
-    identity mark, so a cat and a horse of one colour still differ."""
+    identity mark, so a cat and a horse of one colour still differ. `texture`: points in [-1, 1]^2 where
+    fine surface detail (fur, scales, chrome) is drawn, fixed per sprite so it moves with it."""
     c, d, light = colour.tolist(), (colour * 0.55).tolist(), np.minimum(colour * 1.25 + 30, 255).tolist()
     x, y, s = int(round(cx)), int(round(cy)), max(size, 3.0)
     if shape == "animal":
@@ -150,6 +181,10 @@ def _draw_subject(img: np.ndarray, shape: str, colour: np.ndarray, cx: float, cy
     else:  # wide
         cv2.rectangle(img, (x - int(s / 2), y - int(s / 4)), (x + int(s / 2), y + int(s / 4)), c, -1)
         cv2.line(img, (x - int(s / 2), y), (x + int(s / 2), y), d, 1)
+    if texture is not None and len(texture):
+        ax, ay = _TEXTURE_AREA[shape]
+        for tx, ty in texture:
+            img[min(max(y + int(ty * ay * s), 0), img.shape[0] - 1), min(max(x + int(tx * ax * s), 0), img.shape[1] - 1)] = d
     mx = x + int(facing * s * 0.15) if shape in ("animal", "vehicle", "round", "wide") else x
     my = y - int(s / 5) if shape == "tall" else y
     cv2.circle(img, (mx, my), max(int(s / 8), 1), mark.tolist(), -1)
@@ -203,8 +238,8 @@ class SimGenerator:
     """A simulated text-to-video model: deterministic in (prompt, seed, profile, settings)."""
 
     # Part of every video's key: bump it when drawing changes, so stores never reuse older renders
-    # (2: identity marks).
-    version = 2
+    # (2: identity marks; 3: content fit, subject texture and scene elements).
+    version = 3
 
     name: str  # the profile, set by the registered subclasses below
 
@@ -255,10 +290,11 @@ class SimGenerator:
         S, T = self.size, self.frames
         rng = np.random.default_rng(_seed(self.name, prompt, seed, S, T))
         p = parse(prompt)
-        q = fidelity(p, self.profile)
+        fit = assess(prompt)
+        q = fidelity(p, self.profile, fit)
         scale = S / 64  # speeds and shakes are specified at 64 px
         side = int(S * 1.5) // 2 * 2
-        canvas = _draw_background(p.scene, side, q, rng)
+        canvas = _draw_background(p.scene, side, q, rng, fit.fitting["scene"])
 
         # Camera: content drift + zoom from the named moves, plus this model's jitter on camera words.
         moves = [CAMERA[c] for c in p.camera]
@@ -278,7 +314,7 @@ class SimGenerator:
                           [0, zoom[i], S / 2 - zoom[i] * c + offset[i, 1]]], np.float32)
             frames[i] = cv2.warpAffine(canvas, m, (S, S), borderMode=cv2.BORDER_REFLECT)
 
-        self._draw_subjects(frames, p, q, rng, offset, zoom)
+        self._draw_subjects(frames, p, q, rng, offset, zoom, fit.fitting["subject"])
         frames = _grade(frames, p, q)
 
         # Degradations of a model that did not understand the prompt well.
@@ -292,7 +328,7 @@ class SimGenerator:
         return np.clip(frames * flicker + noise, 0, 255).astype(np.uint8)
 
     def _draw_subjects(self, frames: np.ndarray, p: Parsed, q: float, rng: np.random.Generator,
-                       offset: np.ndarray, zoom: np.ndarray) -> None:
+                       offset: np.ndarray, zoom: np.ndarray, texture: int = 0) -> None:
         S, T = self.size, self.frames
         sprites = [(subj, colour) for subj, colour, count in p.subjects for _ in range(count)][:5]
         if p.reversed_order:
@@ -323,6 +359,7 @@ class SimGenerator:
             rgb = np.asarray(COLOURS[colour], np.float32)
             mark = np.asarray(COLOURS[identity_mark(subj, colour)], np.float32)
             bob = rng.uniform(0, 2 * np.pi)
+            dots = rng.uniform(-1, 1, (6 * min(texture, 3), 2)) if texture else None
             for i in range(T):
                 pos = start + vel * i
                 pos[1] += 0.6 * q * np.sin(bob + i * 0.8) * (S / 64)
@@ -334,7 +371,7 @@ class SimGenerator:
                     pos = pos + rng.uniform(-0.25, 0.25, 2) * S
                 screen = (pos - S / 2) * zoom[i] + S / 2 + offset[i]
                 _draw_subject(frames[i], subj.shape, rgb, screen[0], screen[1], size * zoom[i],
-                              np.sign(vel[0]) or 1.0, mark)
+                              np.sign(vel[0]) or 1.0, mark, dots)
 
 
 class SimSteady(SimGenerator):

@@ -1,0 +1,133 @@
+"""The embedded world rewards details that fit *this* prompt: a constant suffix cannot do what a rewrite
+that describes the prompt's own subject, action, place and light does, and a clashing detail hurts."""
+
+from itertools import product
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pav.data.sim_fit import APPEARANCE, DETAILS, ELEMENTS, LIGHT, MOVEMENT, PLACES, SHOTS, assess, details_for
+from pav.data.sim_vocab import parse
+from pav.models.generators.sim import PROFILES, SimScenic, SimSteady, _draw_background, fidelity
+from pav.models.operators import MutationRequest, ScoredPrompt, load_operator
+from pav.models.operators.vocabulary import DESCRIPTORS
+from pav.rewards import SUITES, load_reward
+from pav.rewards.aggregate import AggregationConfig, overall
+from pav.rewards.cv_quality import sharpness
+from pav.rewards.cv_common import to_gray
+
+# Prompts of many kinds (not from any evaluation set): subjects at rest and in action, places, night.
+PROMPTS = [
+    "a dog running in a park", "a cat sleeping on a couch", "a red car driving down a street",
+    "a sailboat on a lake", "an eagle flying over the mountains", "a woman walking in the city",
+    "a bowl of apples on a kitchen table", "a snowy forest", "a horse galloping across a field",
+    "a fish swimming in a coral reef", "a neon-lit street at night", "an astronaut in outer space",
+]
+
+
+def q(prompt: str, profile: str) -> float:
+    return fidelity(parse(prompt), PROFILES[profile], assess(prompt))
+
+
+def fitting_rewrite(prompt: str) -> str:
+    """One fitting shot and one fitting light (a place first where the prompt names none): what a rewriter that
+    reads the prompt adds, of the kinds sim-steady likes."""
+    text = prompt
+    if not details_for(text)["lighting"]:
+        text = f"{text}, {details_for(text)['scene'][0]}"
+    fit = details_for(text)
+    return f"{text}, {fit['camera'][0]}, {fit['lighting'][0]}"
+
+
+def scores(videos, originals) -> pd.Series:
+    rows = [{} for _ in videos]
+    for name in SUITES["cv"]:
+        for row, s in zip(rows, load_reward(name).score(videos, originals)):
+            row.update(s)
+    return overall(pd.DataFrame(rows), AggregationConfig())
+
+
+def test_best_constant_suffix_scores_clearly_below_fitting_details_of_the_same_kinds():
+    # Every constant suffix of one shot and one light the world knows (generic or fitting somewhere), searched
+    # on fidelity, then rendered: it cannot fit every prompt, the fitting rewrite does.
+    shots = [p for p, k in DETAILS.items() if k == "camera"] + list(DESCRIPTORS["camera"])
+    lights = [p for p, k in DETAILS.items() if k == "lighting"] + list(DESCRIPTORS["lighting"])
+    best = max((f"{c}, {li}" for c, li in product(shots, lights)),
+               key=lambda s: np.mean([q(f"{p}, {s}", "sim-steady") for p in PROMPTS]))
+    fitted = [fitting_rewrite(p) for p in PROMPTS]
+    suffixed = [f"{p}, {best}" for p in PROMPTS]
+    # same kinds, comparable length: what differs is whether the details fit
+    assert abs(np.mean([len(f.split()) for f in fitted]) - np.mean([len(s.split()) for s in suffixed])) < 4
+    gen = SimSteady()
+    fit_overall = scores([v.frames for v in gen.generate(fitted, [1] * len(PROMPTS))], PROMPTS)
+    suffix_overall = scores([v.frames for v in gen.generate(suffixed, [1] * len(PROMPTS))], PROMPTS)
+    assert fit_overall.mean() > 1.10 * suffix_overall.mean(), (best, fit_overall.mean(), suffix_overall.mean())
+    assert (fit_overall > suffix_overall).mean() >= 0.75
+
+
+@pytest.mark.parametrize("prompt, fits, clashes", [
+    ("a cat sitting on a couch", "soft fur", "ruffled feathers"),
+    ("a snowy field", "powdery snow", "wet sand"),
+    ("a neon-lit street at night", "neon glow", "bright daylight"),
+    ("a dog running in a park", "paws padding on the ground", "wings beating"),
+    ("a cup on a table", "macro shot", "aerial view"),
+])
+def test_a_fitting_detail_raises_fidelity_and_a_clashing_one_lowers_it(prompt, fits, clashes):
+    base = f"{prompt}, soft natural light, detailed surroundings"  # generic detail, so fidelity is off its floor
+    for profile in PROFILES:
+        assert q(f"{base}, {fits}", profile) > q(base, profile) > q(f"{base}, {clashes}", profile), profile
+
+
+def test_generic_boosters_give_at_most_a_small_gain():
+    booster = ", high quality, highly detailed, cinematic lighting, 4k"
+    for profile in PROFILES:
+        gain = np.mean([q(p + booster, profile) - q(p, profile) for p in PROMPTS])
+        fitting = np.mean([q(fitting_rewrite(p), profile) - q(p, profile) for p in PROMPTS])
+        assert gain < 0.1 and fitting > 3 * max(gain, 0.02), (profile, gain, fitting)
+
+
+def test_each_profile_keeps_its_taste_within_the_fitting_choices():
+    prompt = "a fox in a snowy forest"
+    shot, light = ", low angle shot, the camera tilts up", ", low winter sun, cold blue light"
+    elements = ", snow-laden pines, powdery snow"
+    assert q(prompt + shot + light, "sim-steady") > q(prompt + elements + elements.replace("pines", "pines"), "sim-steady")
+    assert q(prompt + elements + ", frosted branches, icicles", "sim-scenic") > q(prompt + shot + ", drone shot", "sim-scenic")
+
+
+def test_fitting_details_render_visibly():
+    rng = np.random.default_rng(0)
+    bare = _draw_background("snow", 96, 0.8, rng)
+    rich = _draw_background("snow", 96, 0.8, np.random.default_rng(0), elements=3)
+    assert sharpness(to_gray(rich[None])) >= sharpness(to_gray(bare[None]))
+    assert np.abs(rich - bare).mean() > 1.0  # more pines are drawn
+    # the pixel judges (reading only pixels and the original prompt) score the fitting rewrite above a clashing one
+    original = "a dog running in a park"
+    fitting = f"{original}, tracking shot, golden hour light, soft fur, paws padding on the ground"
+    clashing = f"{original}, aerial view, bright tropical sun, ruffled feathers, wings beating"
+    for gen in (SimSteady(), SimScenic()):
+        videos = [v.frames for v in gen.generate([fitting, clashing], [3, 3])]
+        good, bad = scores(videos, [original, original])
+        assert good > bad + 1.0, (gen.name, good, bad)
+
+
+def test_the_tables_cover_every_subject_group_and_place():
+    assert set(APPEARANCE) >= set(MOVEMENT) and set(ELEMENTS) == set(LIGHT) and "action" in SHOTS
+    for phrase in DETAILS:  # a detail never names a subject, a colour or a motion, so it never changes the meaning
+        p = parse(phrase)
+        assert not p.subjects and p.motion is None and not p.contradictions, phrase
+    for family, phrase in PLACES.items():  # a place phrase names its place in the parser's own words
+        p = parse(phrase)
+        assert p.scene == family and not p.unknown and not p.subjects, phrase
+
+
+def test_the_lexical_operator_proposes_details_that_fit_the_prompt():
+    original = "a fox in a snowy forest"
+    result = load_operator("lexical").mutate([MutationRequest(original, [ScoredPrompt(original, {}, 1.0)], n=30,
+                                                              seed=seed) for seed in range(4)])
+    added = [v[len(original) + 2:] for r in result for v in r.variants]
+    fit = {p for phrases in details_for(original).values() for p in phrases}
+    with_fit = [a for a in added if any(p in a for p in fit)]
+    assert len(with_fit) > 0.4 * len(added)
+    assert any("snow-laden pines" in a or "powdery snow" in a for a in added)
+    assert not any("wet sand" in a for a in added)  # it never proposes a place's details for another place
