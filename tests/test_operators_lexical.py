@@ -8,6 +8,7 @@ from collections import Counter
 
 import pytest
 
+from pav.data.sim_fit import detail_kind
 from pav.models.operators import MutationRequest, ScoredPrompt, load_operator
 from pav.models.operators.lexical import tail_phrases
 from pav.models.operators.vocabulary import DESCRIPTORS, KIND_OF
@@ -104,14 +105,19 @@ def added(prompt):
     return phrases, sum(len(p.split()) for p in phrases)
 
 
+def kind(phrase):
+    """A generic descriptor's kind, or a fitting detail's (the operator draws both)."""
+    return KIND_OF.get(phrase) or detail_kind(phrase)
+
+
 def likes_camera_and_light_on_a_budget(prompt):
     phrases, words = added(prompt)
-    return sum(KIND_OF.get(p) in ("camera", "lighting") for p in phrases) - 0.3 * max(0, words - 8)
+    return sum(kind(p) in ("camera", "lighting") for p in phrases) - 0.3 * max(0, words - 8)
 
 
 def likes_scene_and_style_not_camera_motion(prompt):
     phrases, _ = added(prompt)
-    return (sum(KIND_OF.get(p) in ("scene", "style") for p in phrases)
+    return (sum(kind(p) in ("scene", "style") for p in phrases)
             - 1.5 * sum(any(m in p for m in MOVING_CAMERA) for p in phrases))
 
 

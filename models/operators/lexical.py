@@ -5,6 +5,10 @@ Phrases are crossed over from the history, weighted towards higher overall score
 inserting, replacing or deleting phrases and dropping a whole kind, so a search can add the kinds a
 video model likes, drop those it dislikes, and grow or shrink the prompt: a round's variants take turns
 leaning to growing, swapping and shrinking.
+
+Phrases come from two places, as an LLM's would: generic video descriptors (vocabulary.py) and details
+drawn for what the prompt so far names, its subject's look, how its action moves, its place's elements
+and light, a shot that fits (data/sim_fit.py, the embedded world's knowledge of what fits what).
 """
 
 from __future__ import annotations
@@ -14,11 +18,15 @@ import random
 import re
 from typing import Sequence
 
+from pav.data.sim_fit import detail_kind, details_for
 from pav.models.operators import MutationRequest, MutationResult
 from pav.models.operators.vocabulary import DESCRIPTORS, KIND_OF
 
 _SPLIT = re.compile(r"\s*[,.;]\s*")
 ATTEMPTS_PER_VARIANT = 40
+# Where the prompt so far has details that fit it (of the kind wanted, if any), the share of new phrases that
+# are one of them rather than a generic descriptor: an LLM mostly writes about what the prompt shows.
+FITTING_SHARE = 0.7
 MAX_EXTRA_MUTATIONS = 3
 # Relative odds of the mutations for each of a round's variants in turn: one leans to growing, one to swapping,
 # one to shrinking, so every round tries a longer, a reworded and a shorter child and selection picks the
@@ -66,6 +74,10 @@ def _dedupe(phrases: list[str]) -> list[str]:
     return kept
 
 
+def _kind(phrase: str) -> str | None:
+    return KIND_OF.get(phrase) or detail_kind(phrase)
+
+
 def _words(phrases: list[str]) -> int:
     return sum(len(p.split()) for p in phrases)
 
@@ -106,7 +118,7 @@ class LexicalOperator:
         for _ in range(ATTEMPTS_PER_VARIANT * request.n):
             mother, father = rng.choices(parents, weights=weights, k=2)
             mutations = DIRECTIONS[len(fresh) % len(DIRECTIONS)]
-            child = self._mutated(self._crossover(mother, father, rng), rng, mutations)
+            child = self._mutated(head, self._crossover(mother, father, rng), rng, mutations)
             if not child:  # the bare original is no variant
                 continue
             text = ", ".join([head, *child])
@@ -126,30 +138,36 @@ class LexicalOperator:
         return MutationResult(variants=variants, warnings=warnings)
 
     @staticmethod
+    def _phrase(head: str, phrases: list[str], kind: str | None, rng: random.Random) -> str:
+        """A phrase of `kind` (any kind when None): mostly a detail that fits the prompt so far, else a generic one."""
+        fitting = {k: v for k, v in details_for(", ".join([head, *phrases])).items() if v and k == (kind or k)}
+        if fitting and rng.random() < FITTING_SHARE:
+            return rng.choice(fitting[rng.choice(sorted(fitting))])
+        return rng.choice(DESCRIPTORS.get(kind or "") or DESCRIPTORS[rng.choice(sorted(DESCRIPTORS))])
+
+    @staticmethod
     def _crossover(mother: list[str], father: list[str], rng: random.Random) -> list[str]:
         """One-point crossover: a head of one parent's phrases joined to a tail of the other's."""
         return _dedupe(mother[:rng.randint(0, len(mother))] + father[rng.randint(0, len(father)):])
 
-    def _mutated(self, phrases: list[str], rng: random.Random, mutations: dict[str, int]) -> list[str]:
+    def _mutated(self, head: str, phrases: list[str], rng: random.Random, mutations: dict[str, int]) -> list[str]:
         phrases = list(phrases)
         steps = 1
         while steps <= MAX_EXTRA_MUTATIONS and rng.random() < self.mutation_rate:
             steps += 1
         for _ in range(steps):
             op = rng.choices(list(mutations), weights=list(mutations.values()))[0]
-            present_kinds = sorted({KIND_OF[p] for p in phrases if p in KIND_OF})
+            present_kinds = sorted({k for k in map(_kind, phrases) if k})
             if not phrases or op == "insert":
-                kind = rng.choice(sorted(DESCRIPTORS))
-                phrases.insert(rng.randint(0, len(phrases)), rng.choice(DESCRIPTORS[kind]))
+                phrases.insert(rng.randint(0, len(phrases)), self._phrase(head, phrases, None, rng))
             elif op == "replace":
                 i = rng.randrange(len(phrases))
-                kind = KIND_OF.get(phrases[i]) or rng.choice(sorted(DESCRIPTORS))
-                phrases[i] = rng.choice(DESCRIPTORS[kind])
+                phrases[i] = self._phrase(head, phrases[:i] + phrases[i + 1:], _kind(phrases[i]), rng)
             elif op == "delete" or not present_kinds:
                 del phrases[rng.randrange(len(phrases))]
             else:  # drop every phrase of one kind
                 kind = rng.choice(present_kinds)
-                phrases = [p for p in phrases if KIND_OF.get(p) != kind]
+                phrases = [p for p in phrases if _kind(p) != kind]
             phrases = _dedupe(phrases)
         while _words(phrases) > self.max_added_words:
             del phrases[rng.randrange(len(phrases))]
