@@ -18,5 +18,5 @@ def pipeline(config: RunConfig) -> dict:
     evolved = evolve(config)
     trained = train(config, pairs=evolved["pairs"])
     evaluated = evaluate(config, enhancers=trained["models"], used_prompts=[evolved["log"], *held_by(trained)],
-                         evolution_rounds=evolved["rounds"], note=refused_rounds(trained))
+                         evolution_rounds=evolved["rounds"], note=refused_rounds(trained), evolution_log=evolved["log"])
     return {"evolve": evolved, "train": trained, "evaluate": evaluated}

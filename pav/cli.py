@@ -108,6 +108,7 @@ def _model_ref(path: str):
 def _print_evaluation(evaluations_ref, aggregation, n_boot: int) -> None:
     from pav.report import terminal_rows
     from pav.rewards.evaluation import method_table, references, win_rates
+    from pav.rewards.specificity import specificity
 
     evals = evaluations_ref.read()
     out.print(_table("Per-dimension means by method (average = mean of the seven on the 1-4 band; intent = share "
@@ -117,6 +118,11 @@ def _print_evaluation(evaluations_ref, aggregation, n_boot: int) -> None:
                      "rewrite keeps the original's intent",
                      [{"method": r["method"], "against": r["against"], "win": r["win"], "win, kept": r["kept_win"],
                        "tie": r["tie"], "loss": r["loss"], "n": int(r["n"])} for _, r in wins.iterrows()]))
+    out.print(_table("What each method adds: distinct sets of added phrases, boilerplate (rewrites whose every added "
+                     "phrase is on more than 20% of the method's rewrites) and the most common added phrases",
+                     [{"method": r["method"], "distinct": f"{r['distinct']}/{r['rewrites']}",
+                       "boilerplate": round(float(r["boilerplate"]), 2), "top phrase": round(float(r["top_share"]), 2),
+                       "most common": r["top_phrases"]} for _, r in specificity(evals).iterrows()]))
 
 
 @app.command()

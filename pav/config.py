@@ -129,12 +129,27 @@ class TrainConfig(Section):
                                   "beats the previous one on validation prompts; else the next stage gets the previous")
 
 
+class BestSuffixSearch(Section):
+    """How the best-suffix baseline is found: phrases the data engine's evolution found useful, tried as
+    constant suffixes on its own source prompts (never an evaluation or validation prompt)."""
+
+    phrases: int = Field(8, ge=1, le=30, description="Added phrases of the evolution log to build suffixes from")
+    candidates: int = Field(16, ge=1, le=60, description="Suffixes screened: singles, pairs and stacks of them")
+    rounds: float = Field(2.0, ge=1.0, le=10.0, description="Render budget, in evolution rounds (source prompts x "
+                                                            "variants each): half screens, half scores finalists")
+
+
 class EvaluateConfig(Section):
     prompts: PromptSet = Field(
         default_factory=lambda: PromptSet(offset=2, limit=32, stride=8), description="Held-out benchmark prompts")
     seeds: list[int] = Field(default_factory=lambda: [1], description="Video seeds; every method gets the same")
     baselines: list[Literal[BASELINES]] = Field(  # type: ignore[valid-type]
-        default_factory=lambda: ["gpt4-upsampler", "wan-extender", "base-llm"], description="Baselines to compare")
+        default_factory=lambda: ["best-suffix", "booster", "gpt4-upsampler", "wan-extender", "base-llm"],
+        description="Baselines to compare (best-suffix needs the data engine's evolution log in the store)")
+    booster: str = Field("high quality, highly detailed, cinematic lighting, 4k",
+                         description="The booster baseline: phrases users append to every prompt by hand")
+    best_suffix: BestSuffixSearch = Field(default_factory=BestSuffixSearch,
+                                          description="The search for the best constant suffix")
     bootstrap: int = Field(1000, ge=100, description="Bootstrap resamples for the 95% intervals")
 
 

@@ -83,6 +83,9 @@ def write_report(store: Store, stage: str, tables: EvaluationTables, aggregation
     if len(tables.rewrites):
         sections.append(("What the rewrites kept of the original", _rewrite_rows(tables.rewrites), _REWRITES_CAPTION,
                          None))
+    if len(tables.specificity):
+        sections.append(("What each method adds, and how much of it is the same for every prompt",
+                         _specificity_rows(tables.specificity), _SPECIFICITY_CAPTION, None))
     if evolution_rounds:
         sections.append(("Reward across evolution rounds", None, _EVOLUTION_CAPTION,
                          ("evolution", _evolution_plot(evolution_rounds))))
@@ -124,6 +127,12 @@ def _rewrite_rows(rewrites: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     return (["Method", "Original", "Rewrite", "Intent", "Lost"],
             [[r["method"], r["original"], r["prompt"], f"{r['intent']:.2f}", r["lost"] or "-"]
              for _, r in rewrites.iterrows()])
+
+
+def _specificity_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    return (["Method", "Rewrites", "Distinct additions", "Boilerplate", "Top phrase", "Most common added phrases"],
+            [[r["method"], str(r["rewrites"]), str(r["distinct"]), f"{100 * r['boilerplate']:.0f}%",
+              f"{100 * r['top_share']:.0f}%", r["top_phrases"] or "-"] for _, r in table.iterrows()])
 
 
 def _matrix_rows(matrix: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
@@ -176,6 +185,10 @@ _WIN_CAPTION = ("Fraction of (prompt, seed) pairs where the method's overall sco
 _REWRITES_CAPTION = ("The first prompts of each method: the user's original, what the method gave the video model, "
                      "the share of the original's content it kept (intent, 0-1) and what it lost, as judged by the "
                      "intent judge.")
+_SPECIFICITY_CAPTION = ("What each method appends or adds to the user's prompt, one rewrite per prompt. Distinct "
+                        "additions: different sets of added phrases. Boilerplate: rewrites all of whose added phrases "
+                        "are on more than 20% of the method's rewrites (a constant suffix is 100%). Top phrase: the "
+                        "share of rewrites carrying the most common added phrase.")
 _EVOLUTION_CAPTION = ("Mean overall score per evolution round of the data engine: the original prompts and the "
                       "best prompt found so far for each.")
 _STAGE_CAPTION = "Mean overall score of the original prompts and of the enhancer after each training stage."

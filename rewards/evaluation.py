@@ -14,9 +14,11 @@ import pandas as pd
 
 from pav.data.schemas import DIMENSIONS
 from pav.rewards.aggregate import AggregationConfig, normalised
+from pav.rewards.specificity import specificity
 
 STAGES = ("original", "sft", "dpo-1", "dpo-2")
-BASELINES = ("gpt4-upsampler", "wan-extender", "base-llm", "openai")  # methods that are not trained enhancers
+# Methods that are not trained enhancers: constant suffixes, published rewrites, untuned LLMs.
+BASELINES = ("best-suffix", "booster", "gpt4-upsampler", "wan-extender", "base-llm", "openai")
 TIE = 1e-9  # |overall difference| below this is a tie
 _KEY = ["prompt_id", "seed"]
 
@@ -30,13 +32,14 @@ class EvaluationTables:
     wins: pd.DataFrame  # win_rates against the original prompts and each baseline present
     progress: pd.DataFrame  # stage_progress
     rewrites: pd.DataFrame  # rewrite_samples: what a few rewrites of each method kept and lost
+    specificity: pd.DataFrame  # specificity: how much of what each method adds is the same for every prompt
 
 
 def evaluation_tables(evals: pd.DataFrame, aggregation: AggregationConfig, n_boot: int = 1000) -> EvaluationTables:
     return EvaluationTables(methods=method_table(evals, aggregation, n_boot=n_boot),
                             normalised=normalised_table(evals, aggregation, n_boot=n_boot),
                             wins=win_rates(evals, references(evals)), progress=stage_progress(evals),
-                            rewrites=rewrite_samples(evals))
+                            rewrites=rewrite_samples(evals), specificity=specificity(evals))
 
 
 def rewrite_samples(evals: pd.DataFrame, per_method: int = 6) -> pd.DataFrame:

@@ -18,14 +18,20 @@ from pav.models.operators import MutationRequest
 from pav.report import markdown_table, write_report
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.evaluation import cross_model_cells, cross_model_matrix, evaluation_tables
+from pav.rewards.suffix import with_suffix
 from pav.tasks import GPU_STAGE_OPTIONS, STAGE_OPTIONS, artifact_key, hold_models
 from pav.tasks.mutate import build_operator
 from pav.tasks.select import judged_records
 from pav.tasks.validate import kept_model
 
 
-def method_inputs(method: str, model: ArtifactRef | None, config: RunConfig) -> dict:
+SUFFIXES = ("best-suffix", "booster")  # methods that append one constant suffix to every prompt
+
+
+def method_inputs(method: str, model: ArtifactRef | None, config: RunConfig, best_suffix: str | None = None) -> dict:
     """The settings a method's rewrite depends on, and nothing else, so unrelated changes stay cached."""
+    if method in SUFFIXES:
+        return {"suffix": best_suffix if method == "best-suffix" else config.evaluate.booster}
     llm = method not in ("original", "openai", *VBENCH_REWRITES)
     return {"operator": config.operator if method == "openai" else None,
             "base_model": config.train.base_model if llm and model is None else None,
@@ -37,12 +43,16 @@ def method_inputs(method: str, model: ArtifactRef | None, config: RunConfig) -> 
 def rewrite(prompts: ArtifactRef, method: str, model: ArtifactRef | None, stage: str,
             operator: OperatorConfig | None = None, base_model: str | None = None,
             max_new_tokens: int | None = None, no_repeat_ngram: int = 4, device: str = "cpu",
-            dtype: str = "fp32") -> ArtifactRef:
+            dtype: str = "fp32", suffix: str | None = None) -> ArtifactRef:
     """The prompts a method gives the video model, as candidates records (operator = method)."""
     frame = prompts.read()
     originals = frame["prompt"].tolist()
     if method == "original":
         texts = originals
+    elif method in SUFFIXES:
+        if suffix is None:
+            raise ValueError(f"the {method} baseline needs its suffix")
+        texts = [with_suffix(o, suffix) for o in originals]
     elif method in VBENCH_REWRITES:
         texts = vbench_rewrites(method, originals)
     elif method == "openai":
@@ -59,7 +69,8 @@ def rewrite(prompts: ArtifactRef, method: str, model: ArtifactRef | None, stage:
         texts = Enhancer.from_pretrained(path, device, dtype).enhance(
             originals, temperature=0, max_new_tokens=max_new_tokens or 64, no_repeat_ngram_size=no_repeat_ngram)
     candidates = candidates_frame(frame["prompt_id"], originals, texts, 0, method)
-    name = content_key("rewrite", prompts, method, model, operator, base_model, max_new_tokens, no_repeat_ngram, dtype)
+    name = content_key("rewrite", prompts, method, model, operator, base_model, max_new_tokens, no_repeat_ngram, dtype,
+                       *([suffix] if suffix is not None else []))
     return Store(prompts.root).write_table("candidates", stage, name, candidates)
 
 

@@ -95,8 +95,19 @@ def test_each_stage_trains_and_is_recorded(resumed):
 def test_report_compares_every_method_and_dpo2_beats_the_original_prompts(resumed):
     cfg, store, _, result, _ = resumed
     evals = result["evaluate"]["evaluations"].read()
-    assert list(dict.fromkeys(evals["method"])) == ["original", "gpt4-upsampler", "wan-extender", "base-llm",
-                                                  "sft", "dpo-1", "dpo-2"]
+    assert list(dict.fromkeys(evals["method"])) == ["original", "best-suffix", "booster", "gpt4-upsampler",
+                                                  "wan-extender", "base-llm", "sft", "dpo-1", "dpo-2"]
+    # the constant baselines: one suffix on every prompt; best-suffix was searched on the data engine's prompts only
+    for method in ("best-suffix", "booster"):
+        added = {p[len(o):] for p, o in zip(evals.loc[evals["method"] == method, "prompt"],
+                                             evals.loc[evals["method"] == method, "original"])}
+        assert len(added) == 1 and next(iter(added)).startswith(", ")
+    chosen = [store.read_json(p) for p in store.ls("baselines") if p.endswith(".json")]
+    best = evals.loc[evals["method"] == "best-suffix", "prompt"].iloc[0]
+    assert any(best.endswith(", " + c["suffix"]) and c["renders"] <= 2 * 16 * 3 for c in chosen)
+    searched = set(store.read_tables("candidates", f"baselines/{cfg.generator.name}/best-suffix")["prompt_id"])
+    source = result["evolve"]["log"].read()
+    assert searched and searched <= set(source.loc[source["round"] == 0, "prompt_id"])
     means = evals.groupby("method")["overall"].mean()
     assert means["dpo-2"] > means["original"]
     html = store.read_bytes(result["evaluate"]["report"]["html"]).decode()
@@ -128,7 +139,8 @@ def test_pav_report_prints_intent_and_both_win_rates_against_every_reference(res
     shown = CliRunner().invoke(app, ["report", store.root, "--profile", "quick"])
     assert shown.exit_code == 0, shown.output
     assert "intent" in shown.output and "win, kept" in shown.output
-    for reference in ("original", "gpt4-upsampler", "wan-extender", "base-llm"):
+    assert "boilerplate" in shown.output
+    for reference in ("original", "best-suffix", "booster", "gpt4-upsampler", "wan-extender", "base-llm"):
         assert re.search(rf"dpo-2\s*│\s*{reference}\s*│", shown.output), reference
     evals = result["evaluate"]["evaluations"].read()
     assert evals["intent"].between(0, 1).all() and evals.loc[evals["method"] == "original", "intent"].eq(1.0).all()
