@@ -387,13 +387,21 @@ app.command("retry")(ops.retry)
 
 
 def _clean_errors(command):
-    """Bad input (a ValueError naming the problem, ArtifactError included) is one line and exit 1, no traceback."""
+    """Bad input (a ValueError naming the problem, ArtifactError included) is one line and exit 1, no traceback;
+    so is a server that cannot be reached (the Prefect API, an endpoint), named with its address."""
+    import httpx
+
     @functools.wraps(command)
     def run(*args, **kwargs):
         try:
             return command(*args, **kwargs)
         except ValueError as e:
             typer.echo(f"Error: {e}", err=True)
+            raise typer.Exit(1) from None
+        except (httpx.TransportError, ConnectionError) as e:
+            where = getattr(getattr(e, "request", None), "url", None) if isinstance(e, httpx.TransportError) else None
+            typer.echo(f"Error: cannot reach {where or 'the server'}: {e} (is it running? PREFECT_API_URL says which "
+                       "Prefect API pav talks to)", err=True)
             raise typer.Exit(1) from None
     return run
 

@@ -222,10 +222,14 @@ NOT_CONFIG = ("PAV_CACHE", "PAV_PROFILE", "PAV_WORKER_NAME", "PAV_ALERT_WEBHOOK"
 
 
 def env_overrides(environ: dict[str, str] | None = None) -> list[str]:
-    """PAV_EVOLVE__ROUNDS=2 -> "evolve.rounds=2" (PAV_STORE -> "store=...")."""
+    """PAV_EVOLVE__ROUNDS=2 -> "evolve.rounds=2" (PAV_STORE -> "store=..."). Only variables in the config's own
+    shape, PAV_<FIELD> or PAV_<SECTION>__<FIELD> for a top-level field, are read; others (PAV_SERVE_KEY, a
+    key that `pav serve --api-key-env` names) are left alone. A misspelt field under a real section
+    (PAV_EVOLVE__ROUNDZ) is still an error."""
     environ = os.environ if environ is None else environ
+    fields = {*RunConfig.model_fields, "preset"}
     return [f"{k[4:].lower().replace('__', '.')}={v}" for k, v in sorted(environ.items())
-            if k.startswith("PAV_") and k not in NOT_CONFIG]
+            if k.startswith("PAV_") and k not in NOT_CONFIG and k[4:].lower().split("__")[0] in fields]
 
 
 PRESETS = tuple(sorted(p.name.removesuffix(".yaml") for p in resources.files("pav").joinpath("profiles/presets").iterdir()

@@ -17,9 +17,29 @@ def test_every_profile_resolves_and_overrides_apply_in_order():
     cfg = load_config("quick", ["evolve.rounds=1"], environ={"PAV_EVOLVE__ROUNDS": "7", "PAV_STORE": "/tmp/x"})
     assert cfg.evolve.rounds == 1 and cfg.store == "/tmp/x"
     assert load_config("quick", environ={"PAV_EVOLVE__ROUNDS": "7"}).evolve.rounds == 7
+    # only variables in the config's shape are overrides: a serving key is left alone, a misspelt field is an error
+    assert load_config("quick", environ={"PAV_SERVE_KEY": "sk-x", "PAV_WORKER_NAME": "w"}) == load_config("quick")
+    with pytest.raises(ValueError, match="roundz"):
+        load_config("quick", environ={"PAV_EVOLVE__ROUNDZ": "3"})
     gpu, defaults = load_config("gpu-cogvideox"), RunConfig()
     assert (gpu.generator.name, gpu.rewards.suite, gpu.evolve.shard_size) == ("diffusers", "gpu", 32)
     assert (defaults.generator.name, defaults.rewards.suite, defaults.evolve.shard_size) != ("diffusers", "gpu", 32)
+
+
+def test_a_server_that_cannot_be_reached_is_one_line_and_exit_1(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PREFECT_API_URL": f"http://127.0.0.1:{port}/api", "PREFECT_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "pav.cli", "retry", "00000000-0000-0000-0000-000000000000"],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert f"Error: cannot reach http://127.0.0.1:{port}/api" in done.stderr
 
 
 @pytest.mark.parametrize("profile", ["gpu-cogvideox", "gpu-opensora"])
