@@ -96,6 +96,7 @@ def wheel(tmp_path_factory):
     done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
                            "-w", str(out), str(source)], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
+    assert "Warning" not in done.stdout + done.stderr, (done.stdout + done.stderr)[-3000:]  # a quiet build
     return next(out.glob("*.whl"))
 
 
@@ -104,5 +105,7 @@ def test_wheel_holds_one_top_level_package(wheel):
     assert {n.split("/")[0] for n in names} == {"pav", "prompt_a_video-0.1.0.dist-info"}
     for module in ("pav/data/store.py", "pav/models/generators/sim.py", "pav/rewards/cv_quality.py",
                    "pav/tasks/generate.py", "pav/flows/evolve.py",
-                   "pav/deployments/deploy.py", "pav/profiles/demo.yaml", "pav/data/vbench/all_dimension.txt"):
+                   "pav/deployments/deploy.py", "pav/profiles/demo.yaml", "pav/profiles/presets/paper.yaml",
+                   "pav/data/vbench/all_dimension.txt", "pav/data/vbench/LICENSE",
+                   "pav/data/vbench/prompts_per_dimension/subject_consistency.txt", "pav/deployments/prefect.yaml"):
         assert module in names
