@@ -1,12 +1,13 @@
 # Two commands from a fresh clone (Debian, Python 3.11):
 #   make demo   installs and runs the main job on the embedded default
 #   make test   installs and runs the tests (what CI runs)
+#   make test-fast   the tests that need no server, browser or pipeline
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 PROFILE ?= demo
 
-.PHONY: install demo quick test clean
+.PHONY: install demo quick test test-fast clean
 
 install: $(VENV)/.installed
 
@@ -29,6 +30,10 @@ quick:
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# The unit and tiny-model tests: no Prefect server, worker, browser or pipeline (tests/conftest.py marks those).
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
 
 clean:
 	rm -rf runs .prefect test-output

@@ -51,3 +51,15 @@ def prefect_harness(api):
     """The session's one Prefect API: a real server on 127.0.0.1 (SQLite in a temporary home), used by
     every in-process flow and by the deployment tests' workers alike, so no test switches APIs."""
     return api
+
+
+# `make test-fast` leaves these out: tests that need a Prefect server (and its workers), a browser, or the whole
+# pipeline. `make test` (what CI runs) runs everything.
+SERVER_FIXTURES = {"prefect_server", "api", "deployed", "prefect_harness"}
+SLOW_MODULES = {"test_pipeline", "test_ui_browser", "test_services"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())) or item.module.__name__ in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

@@ -129,10 +129,13 @@ def test_bad_input_to_the_cli_names_the_problem(tmp_path):
 
 
 def test_help_is_the_map_of_the_project():
+    import typer
+
+    commands = set(typer.main.get_command(app).commands)
+    assert commands == {"pipeline", "evolve", "train", "evaluate", "report", "enhance", "generate", "score", "pairs",
+                        "server", "serve", "config", "deploy", "worker", "retry"}, commands
     result = runner.invoke(app, ["--help"])
-    for command in ("pipeline", "evolve", "train", "evaluate", "report", "enhance", "generate", "score",
-                    "pairs", "server", "serve", "config"):
-        assert command in result.output
+    assert result.exit_code == 0 and all(f" {command} " in result.output for command in commands)
 
 
 def test_enhance_reads_arguments_files_and_stdin_and_rejects_empty_prompts(tmp_path):

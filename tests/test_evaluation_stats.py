@@ -1,6 +1,5 @@
 """Evaluation statistics: the paper's table with bootstrap intervals, win rates, stage progress, cross-model gains."""
 
-import time
 
 import numpy as np
 import pandas as pd
@@ -163,14 +162,6 @@ def test_bad_records_are_named():
         stage_progress(frame.iloc[:0])
     with pytest.raises(ValueError, match="n_boot"):
         method_table(frame, CFG, n_boot=0)
-
-
-def test_bootstrap_is_vectorised_fast():
-    methods = ["original", "gpt4-upsampler", "wan-extender", "base-llm", "openai", "sft", "dpo-1", "dpo-2"]
-    frame = evals({m: 0.02 * i for i, m in enumerate(methods)}, prompts=64, seeds=(0,))
-    start = time.perf_counter()
-    method_table(frame, CFG, n_boot=1000)
-    assert time.perf_counter() - start < 2.0
 
 
 def test_cross_model_cells_pair_each_enhancer_with_the_originals_of_each_video_model():
