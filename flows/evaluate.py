@@ -36,14 +36,15 @@ def search_best_suffix(config: RunConfig, log: ArtifactRef) -> dict:
     screen, finalists, choose = on_store(log.root, screen_stage, finalists_stage, choose_stage)
     at = config.model_copy(update={"store": log.root})
     stage = f"baselines/{config.generator.name}/best-suffix"
-    renders = budget(log, config.evaluate.best_suffix, config.evolve.variants)
+    search = config.evaluate.best_suffix.model_copy(update={"store": None})  # found by `log`, not part of the search
+    renders = budget(log, search, config.evolve.variants)
 
     def render(candidates: ArtifactRef, step: str) -> dict:
         return gpu_map(at, "render-score", [{"candidates": candidates, "generator": config.generator,
                                              "rewards": config.rewards, "seed": config.evolve.seed, "stage": stage}],
                        [f"render+score {stage} {step}"])[0]
 
-    screened = screen(log, config.evaluate.best_suffix, renders, stage)
+    screened = screen(log, search, renders, stage)
     first = render(screened, "screen")
     final = finalists(log, screened, first["videos"], first["scores"], config.rewards.aggregation,
                       config.rewards.intent, renders, stage)
@@ -61,7 +62,7 @@ def evaluate(config: RunConfig, enhancers: dict[str, ArtifactRef] | list[str] | 
     `enhancers`: names of enhancers trained in this store (["sft", "dpo-2"]: the newest of each), empty for
     none, or a name -> model mapping; left out, every method trained in this store is evaluated.
     `evolution_log`: the data engine whose source prompts the best-suffix baseline is searched on (left out:
-    the newest in this store).
+    the newest in `evaluate.best_suffix.store`, else in this store).
     """
     collect = on_store(config.store, collect_stage)
     if not isinstance(enhancers, dict):
@@ -70,7 +71,7 @@ def evaluate(config: RunConfig, enhancers: dict[str, ArtifactRef] | list[str] | 
     prompts = load_prompt_set(config.store, config.evaluate.prompts, "eval/prompts")
     best_suffix = None
     if "best-suffix" in config.evaluate.baselines:
-        log = evolution_log or newest_log(config.store)
+        log = evolution_log or newest_log(config.evaluate.best_suffix.store or config.store)
         check_held_out(prompts, [log], "evaluation")  # the suffix is searched on the log's prompts only
         best_suffix = search_best_suffix(config, log)["suffix"]
     check_held_out(prompts, used_prompts or [], "evaluation")

@@ -7,6 +7,7 @@ from pav.environment import apply_defaults
 apply_defaults()  # before Prefect or Hugging Face libraries are imported
 
 import functools  # noqa: E402
+import json  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Annotated, Optional  # noqa: E402
@@ -28,6 +29,13 @@ out = Console(width=None if sys.stdout.isatty() else 160)  # piped output: keep 
 Profile = Annotated[str, typer.Option("--profile", "-p", help="Profile: quick (CI-sized) or demo (embedded default)")]
 StoreOpt = Annotated[Optional[str], typer.Option("--store", help="Run root: local path or fsspec URL")]
 SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="Override a config field, e.g. evolve.rounds=2")]
+PromptsOpt = Annotated[Optional[Path], typer.Option(
+    "--prompts", help="A text file of your own prompts, one a line (instead of the profile's VBench sample)")]
+
+
+def _prompts(section: str, path: Path | None) -> list[str]:
+    """--prompts FILE as an override of a section's prompt set (its offset, limit and stride start afresh)."""
+    return [f"{section}.prompts={{source: file, path: {json.dumps(str(path))}}}"] if path else []
 
 
 def _config(profile: str, store: str | None, sets: list[str] | None):
@@ -58,11 +66,11 @@ def config(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = Non
 
 
 @app.command()
-def evolve(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = None) -> None:
+def evolve(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = None, prompts: PromptsOpt = None) -> None:
     """Run the data engine: evolve prompts against the video model's rewards, write SFT pairs."""
     from pav.flows.evolve import evolve as evolve_flow
 
-    cfg = _config(profile, store, set_)
+    cfg = _config(profile, store, (set_ or []) + _prompts("evolve", prompts))
     _check_prompt_sets(cfg, cfg.evolve.prompts)
     with stage_output(cfg.store, "evolve"):
         result = evolve_flow(cfg)
@@ -198,11 +206,13 @@ def evaluate(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = N
                  "--model", help="Video model to evaluate on (default: the profile's)")] = None,
              enhancer: Annotated[Optional[list[str]], typer.Option(
                  help="NAME=MODEL_DIR of a trained enhancer (repeatable), e.g. for another video model")] = None,
+             prompts: PromptsOpt = None,
              ) -> None:
     """Compare original prompts, baselines and enhancers on held-out prompts; write the report."""
     from pav.flows.evaluate import evaluate as evaluate_flow
 
-    cfg = _config(profile, store, (set_ or []) + ([f"generator.name={model}"] if model else []))
+    cfg = _config(profile, store, (set_ or []) + ([f"generator.name={model}"] if model else [])
+                  + _prompts("evaluate", prompts))
     enhancers = {}
     for item in enhancer or []:
         name, sep, path = item.partition("=")

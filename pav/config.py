@@ -137,6 +137,8 @@ class BestSuffixSearch(Section):
     candidates: int = Field(16, ge=1, le=60, description="Suffixes screened: singles, pairs and stacks of them")
     rounds: float = Field(2.0, ge=1.0, le=10.0, description="Render budget, in evolution rounds (source prompts x "
                                                             "variants each): half screens, half scores finalists")
+    store: str | None = Field(None, description="Run root where the data engine ran, whose newest evolution log "
+                                                "the search uses (default: this run's store)")
 
 
 class EvaluateConfig(Section):

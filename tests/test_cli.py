@@ -209,3 +209,22 @@ def test_empty_prompt_set_is_one_message_before_any_flow_runs(tmp_path):
     assert result.exit_code == 1 and "holds no prompts" in result.output
     assert "Traceback" not in result.output and result.output.count("\n") == 1
     assert not (tmp_path / "run" / "evolve").exists()
+
+
+def test_evolve_prompts_file_evolves_exactly_that_files_prompts(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    mine = tmp_path / "mine.txt"
+    mine.write_text("a red car driving down a street\n\na cat sleeping on a couch\n")
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect")}
+    done = subprocess.run([sys.executable, "-m", "pav.cli", "evolve", "--profile", "quick", "--store",
+                           str(tmp_path / "run"), "--prompts", str(mine), "--set", "evolve.rounds=1"],
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    [log] = (tmp_path / "run" / "evolve" / "evolution").glob("log-*.parquet")
+    originals = pd.read_parquet(log).query("round == 0")["original"].tolist()
+    assert originals == ["a red car driving down a street", "a cat sleeping on a couch"]
