@@ -145,6 +145,15 @@ PLACES: dict[str, str] = {
 }
 
 _PLACE_PHRASES = set(PLACES.values())
+# Kinds of place that one shot can show together (a river through a forest, a park in a city). A place phrase
+# (PLACES) of any other kind contradicts the place the prompt is in (a fox in a snowy field "in a cozy living
+# room"), as a place's elements on another place do.
+NEIGHBOURS = {frozenset(pair) for pair in (
+    ("beach", "water"), ("water", "green"), ("water", "forest"), ("water", "city"), ("green", "forest"),
+    ("snow", "forest"), ("snow", "water"), ("snow", "green"), ("green", "city"), ("indoor_warm", "indoor_cool"),
+    ("desert", "beach"))}
+_PLACE_OF = {phrase: family for family, phrase in PLACES.items()}
+_PLACE_PATTERN = re.compile(r"(?<![a-z0-9'-])(" + "|".join(map(re.escape, _PLACE_OF)) + r")(?![a-z0-9'-])")
 
 # Shots that fit what is going on (the camera kind): a named action, a small still thing, something tall,
 # a place without a subject, people at rest.
@@ -307,6 +316,9 @@ def assess(prompt: str) -> Fit:
         verdict = _verdict(phrase, kind, setting, fits)
         {"fits": fit.fitting, "clashes": fit.clashing, "neutral": fit.neutral}[verdict][kind] += 1
         fit.phrases.append((phrase, verdict))
+    first = next(iter(setting.places), None)  # the place named first: the original's, or the first place phrase
+    others = {_PLACE_OF[p] for p in _PLACE_PATTERN.findall(text)} - {first}
+    fit.clashing["scene"] += sum(frozenset((first, o)) not in NEIGHBOURS for o in others)
     if setting.night:  # sunlight words outside the table: "bright daylight" on a night street
         fit.clashing["lighting"] += sum(len(re.findall(rf"\b{w}\b", core_text)) for w in DAY_WORDS)
     return fit

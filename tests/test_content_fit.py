@@ -72,6 +72,7 @@ def test_best_constant_suffix_scores_clearly_below_fitting_details_of_the_same_k
     ("a neon-lit street at night", "neon glow", "bright daylight"),
     ("a dog running in a park", "paws padding on the ground", "wings beating"),
     ("a cup on a table", "macro shot", "aerial view"),
+    ("a fox in a snowy forest", "snow-laden pines", "in a cozy living room"),  # a second, contradicting place
 ])
 def test_a_fitting_detail_raises_fidelity_and_a_clashing_one_lowers_it(prompt, fits, clashes):
     base = f"{prompt}, soft natural light, detailed surroundings"  # generic detail, so fidelity is off its floor
