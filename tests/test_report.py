@@ -102,6 +102,9 @@ def test_markdown_has_the_paper_table_win_rates_and_links(report):
     assert "| gpt4-upsampler | a red fox 0 | gpt4-upsampler 0 | 0.75 | fox |" in text  # what a rewrite lost
     for name in ("dimensions", "win_rates", "evolution", "stages", "cross_model", "samples"):
         assert f"]({name}.png)" in text
+    # what each method adds: the prompts here are "<method> <n>" (nothing of the original), one addition each
+    assert "| Method | Rewrites | Distinct additions | Boilerplate | Top phrase | Most common added phrases |" in text
+    assert "| dpo-2 | 8 | 8 | 0% | 12% | dpo-2 0 (1); dpo-2 1 (1); dpo-2 2 (1) |" in text
 
 
 def test_pngs_are_valid_images(report):
