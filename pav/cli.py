@@ -24,6 +24,18 @@ app = typer.Typer(help="prompt-a-video: align a prompt-rewriting LLM to one text
 pairs_app = typer.Typer(help="SFT pairs in the paper's release format: a JSON list of (original, target) pairs.",
                         no_args_is_help=True)
 app.add_typer(pairs_app, name="pairs")
+
+
+@app.callback()
+def _leave_nothing_behind() -> None:
+    """Run as the `pav` command (not inside another program), start the watchdog that ends this command's
+    children (Prefect's API server, workers' runs) should it die before it can (pav/reaper.py)."""
+    if Path(sys.argv[0]).name in ("pav", "cli.py"):
+        from pav.reaper import watch
+
+        watch()
+
+
 out = Console(width=None if sys.stdout.isatty() else 160)  # piped output: keep the tables whole
 
 Profile = Annotated[str, typer.Option("--profile", "-p", help="Profile: quick (CI-sized) or demo (embedded default)")]
