@@ -215,7 +215,7 @@ def enhance(prompts: Annotated[Optional[list[str]], typer.Argument(help="Prompts
 @app.command()
 def evaluate(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = None,
              model: Annotated[Optional[str], typer.Option(
-                 "--model", help="Video model to evaluate on (default: the profile's)")] = None,
+                 "--video-model", help="Video model to evaluate on (default: the profile's)")] = None,
              enhancer: Annotated[Optional[list[str]], typer.Option(
                  help="NAME=MODEL_DIR of a trained enhancer (repeatable), e.g. for another video model")] = None,
              prompts: PromptsOpt = None,
@@ -285,7 +285,7 @@ def report(run: Annotated[str, typer.Argument(help="Run root (the store of a fin
 
 @app.command()
 def generate(prompt: Annotated[str, typer.Argument(help="Prompt to render")],
-             model: Annotated[str, typer.Option("--model", help="Video model (registry name)")] = "sim-steady",
+             model: Annotated[str, typer.Option("--video-model", help="Video model (registry name)")] = "sim-steady",
              out_dir: Annotated[Path, typer.Option("--out", help="Directory for the mp4 and preview")] = Path("."),
              seed: int = 0,
              option: Annotated[Optional[list[str]], typer.Option("--option", help="Generator option KEY=VALUE")] = None,

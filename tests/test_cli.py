@@ -107,7 +107,7 @@ def test_ui_form_offers_dropdowns_for_backends():
 
 
 def test_generate_writes_an_mp4_and_a_preview_then_score_reads_it(tmp_path):
-    result = runner.invoke(app, ["generate", "a red car turning left on a wet street", "--model", "sim-steady",
+    result = runner.invoke(app, ["generate", "a red car turning left on a wet street", "--video-model", "sim-steady",
                                  "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     mp4 = next(tmp_path.glob("videos/*.mp4"))
@@ -121,7 +121,7 @@ def test_generate_writes_an_mp4_and_a_preview_then_score_reads_it(tmp_path):
 
 def test_bad_input_to_the_cli_names_the_problem(tmp_path):
     assert "the prompt is empty" in runner.invoke(app, ["generate", "  ", "--out", str(tmp_path)]).output
-    assert "unknown generator 'sora'" in runner.invoke(app, ["generate", "a cat", "--model", "sora"]).output
+    assert "unknown generator 'sora'" in runner.invoke(app, ["generate", "a cat", "--video-model", "sora"]).output
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"\x00\x00\x00\x18ftypmp42 truncated")
     result = runner.invoke(app, ["score", str(broken), "--prompt", "a cat"])
