@@ -10,7 +10,7 @@ sharing the cores, most of it the two DPO rounds (evolution and the baselines ar
 round gate adds 1-3 minutes, and its verdicts are printed and in the JSON line.
 
     .venv/bin/python benchmarks/bench_efficacy.py [--profile demo] [--seeds 0 1 2] [--generators sim-steady]
-        [--root DIR] [--set key=value ...]
+        [--root DIR] [--prompts FILE ...] [--set key=value ...]
 """
 
 from __future__ import annotations
@@ -111,16 +111,20 @@ def run_seed(args, seed: int, root: Path) -> tuple[dict, dict, dict, dict]:
         with stage_output(cfg.store, f"efficacy-{generator}-seed-{seed}"):
             result = pipeline(cfg)
             used = [result["evolve"]["log"], *held_by(result["train"])]
-            everyday = load_config(args.profile, [
-                f"store={root / (generator + '-everyday')}", f"generator.name={generator}",
-                f"evaluate.prompts={{source: file, path: {EVERYDAY}}}", "evaluate.baselines=[best-suffix, booster, base-llm]",
-                *args.sets])
-            on_everyday = evaluate(everyday, enhancers=result["train"]["models"], used_prompts=used,
-                                   evolution_log=result["evolve"]["log"])
+            prompt_files = {"everyday": EVERYDAY, **{Path(f).stem: Path(f) for f in args.prompts}}
+            on_files = {}
+            for name, path in prompt_files.items():  # the same enhancers and baselines on prompts nobody tuned for
+                other = load_config(args.profile, [
+                    f"store={root / (generator + '-' + name)}", f"generator.name={generator}",
+                    f"evaluate.prompts={{source: file, path: {path.resolve()}}}",
+                    "evaluate.baselines=[best-suffix, booster, base-llm]", *args.sets])
+                on_files[name] = evaluate(other, enhancers=result["train"]["models"], used_prompts=used,
+                                          evolution_log=result["evolve"]["log"])
         configs[generator], trained[generator] = cfg, result
         gates[generator] = round_verdicts(f"seed {seed}, {generator}", result["train"]["stages"])
         evaluated[(generator, "vbench")] = result["evaluate"]["evaluations"].read()
-        evaluated[(generator, "everyday")] = on_everyday["evaluations"].read()
+        for name, done in on_files.items():
+            evaluated[(generator, name)] = done["evaluations"].read()
     cells = {}
     for generator in GENERATORS if len(args.generators) == len(GENERATORS) else ():  # each DPO-2 on the other model
         other = next(g for g in GENERATORS if g != generator)
@@ -176,6 +180,8 @@ def main() -> None:
                         "several, each is trained and evaluated and a range table ends the output")
     parser.add_argument("--root", default=None, help="where the runs go (default: a new temporary directory)")
     parser.add_argument("--set", dest="sets", action="append", default=[], help="config override, repeatable")
+    parser.add_argument("--prompts", action="append", default=[], help="a further prompt file (one a line) to evaluate "
+                        "on besides VBench and the everyday prompts, e.g. prompts you wrote after training; repeatable")
     parser.add_argument("--generators", nargs="+", default=list(GENERATORS), choices=GENERATORS,
                         help="video models to train on (the cross-model matrix needs both)")
     args = parser.parse_args()
