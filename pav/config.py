@@ -133,8 +133,9 @@ class BestSuffixSearch(Section):
     """How the best-suffix baseline is found: phrases the data engine's evolution found useful, tried as
     constant suffixes on its own source prompts (never an evaluation or validation prompt)."""
 
-    phrases: int = Field(8, ge=1, le=30, description="Added phrases of the evolution log to build suffixes from")
-    candidates: int = Field(16, ge=1, le=60, description="Suffixes screened: singles, pairs and stacks of them")
+    phrases: int = Field(8, ge=1, le=30, description="Phrases, pairs and triples of them to screen, each: those most "
+                                                    "source prompts' best rewrites share")
+    candidates: int = Field(24, ge=1, le=60, description="Most suffixes screened in all")
     rounds: float = Field(2.0, ge=1.0, le=10.0, description="Render budget, in evolution rounds (source prompts x "
                                                             "variants each): half screens, half scores finalists")
     store: str | None = Field(None, description="Run root where the data engine ran, whose newest evolution log "

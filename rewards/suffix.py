@@ -2,8 +2,8 @@
 
 Appending one fixed phrase list to every prompt is what users do by hand. If a trained rewriter cannot beat
 the best such suffix, it has learnt nothing a constant would not give. The search mines the phrases the
-data engine's own evolution found useful (never an evaluation prompt), tries singles and stacks of them on
-a sample of its source prompts, then the best few on all of them.
+data engine's own evolution put into many prompts' best rewrites (never an evaluation prompt), tries singles,
+pairs and stacks of them on a sample of its source prompts, then the best few on all of them.
 """
 
 from __future__ import annotations
@@ -22,31 +22,29 @@ def with_suffix(original: str, suffix: str) -> str:
     return f"{' '.join(original.split()).rstrip(' ,.;')}, {suffix}" if suffix else original
 
 
-def mine_phrases(log: pd.DataFrame, top: int) -> list[str]:
-    """The `top` added phrases of the evolution log by mean gain in overall over their prompt's original,
-    among faithful scored candidates, on at least MIN_PROMPTS prompts."""
+def mine_suffixes(log: pd.DataFrame, per_size: int, limit: int, best_per_prompt: int = 3) -> list[str]:
+    """Candidate suffixes from the evolution log: the single phrases, pairs and triples of phrases that the most
+    source prompts' best faithful rewrites (each prompt's `best_per_prompt` highest) carry together, `per_size` of
+    each size, then by mean gain in overall over the prompt's original; each on at least MIN_PROMPTS prompts, at
+    most `limit` in all. A phrase that fits one kind of prompt (a glossy coat) gains much where it appears but is
+    no constant; what many prompts' best rewrites share (a place and its light, a camera move) is what a
+    constant suffix is made of."""
     scored = log.dropna(subset=["overall"])
     base = scored[scored["round"] == 0].drop_duplicates("prompt_id").set_index("prompt_id")["overall"]
+    faithful = scored[(scored["round"] > 0) & scored["keeps_intent"].astype(bool) & scored["prompt_id"].isin(base.index)]
+    best = faithful.sort_values("overall", ascending=False).groupby("prompt_id", sort=False).head(best_per_prompt)
     rows = []
-    for prompt_id, original, prompt, overall_, keeps in zip(
-            scored["prompt_id"], scored["original"], scored["prompt"], scored["overall"], scored["keeps_intent"]):
-        if prompt_id in base.index and bool(keeps):
-            gain = float(overall_) - float(base[prompt_id])
-            rows += [(phrase, prompt_id, gain) for phrase in added_phrases(prompt, original)]
+    for prompt_id, original, prompt, overall_ in zip(best["prompt_id"], best["original"], best["prompt"], best["overall"]):
+        phrases = added_phrases(prompt, original)
+        gain = float(overall_) - float(base[prompt_id])
+        rows += [(", ".join(combo), size, prompt_id, gain)  # one order per set of phrases
+                 for size in (1, 2, 3) for combo in combinations(sorted(phrases), size)]
     if not rows:
         return []
-    gains = pd.DataFrame(rows, columns=["phrase", "prompt_id", "gain"])
-    per_phrase = gains.groupby("phrase").agg(gain=("gain", "mean"), prompts=("prompt_id", "nunique"))
-    per_phrase = per_phrase[per_phrase["prompts"] >= MIN_PROMPTS].sort_values(["gain", "prompts"], ascending=False)
-    return per_phrase.index[:top].tolist()
-
-
-def candidate_suffixes(phrases: list[str], limit: int) -> list[str]:
-    """Singles, then pairs, then the leading stacks of the ranked phrases, at most `limit` of them."""
-    out = list(phrases)
-    out += [", ".join(pair) for pair in combinations(phrases[:6], 2)]
-    out += [", ".join(phrases[:k]) for k in (3, 4, 5) if k <= len(phrases)]
-    return list(dict.fromkeys(out))[:limit]
+    found = pd.DataFrame(rows, columns=["suffix", "size", "prompt_id", "gain"])
+    table = found.groupby(["size", "suffix"]).agg(prompts=("prompt_id", "nunique"), gain=("gain", "mean")).reset_index()
+    table = table[table["prompts"] >= MIN_PROMPTS].sort_values(["size", "prompts", "gain"], ascending=[True, False, False])
+    return table.groupby("size").head(per_size)["suffix"].tolist()[:limit]
 
 
 def rank_suffixes(judged: pd.DataFrame) -> pd.DataFrame:

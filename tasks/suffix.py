@@ -13,7 +13,7 @@ from pav.config import BestSuffixSearch, IntentConfig
 from pav.data.records import candidates_frame
 from pav.data.store import ArtifactRef, Store, content_key
 from pav.rewards.aggregate import AggregationConfig
-from pav.rewards.suffix import candidate_suffixes, mine_phrases, rank_suffixes, with_suffix
+from pav.rewards.suffix import mine_suffixes, rank_suffixes, with_suffix
 from pav.tasks import STAGE_OPTIONS
 from pav.tasks.select import judged_records
 
@@ -58,10 +58,10 @@ def screen(log: ArtifactRef, search: BestSuffixSearch, renders: int, stage: str)
     """Candidate suffixes, mined from the evolution log, each on an even sample of its source prompts."""
     frame = log.read()
     prompts = source_prompts(frame)
-    suffixes = candidate_suffixes(mine_phrases(frame, search.phrases), search.candidates)
+    suffixes = mine_suffixes(frame, search.phrases, search.candidates)
     if not suffixes:
-        raise ValueError(f"the evolution log {log.path} has no added phrase that helped on {search.phrases} or more "
-                         "source prompts: run more evolution rounds before searching a suffix")
+        raise ValueError(f"the evolution log {log.path} has no added phrase in the best rewrites of 3 or more source "
+                         "prompts: run more evolution rounds before searching a suffix")
     per = max(2, min(len(prompts), renders // 2 // len(suffixes)))
     sample = prompts.iloc[[round(i * len(prompts) / per) for i in range(per)]].drop_duplicates("prompt_id")
     name = content_key("suffix-screen", log, search)

@@ -9,7 +9,7 @@ from pav.data.schemas import DIMENSIONS, SCHEMAS
 from pav.data.store import Store
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.specificity import added_phrases, specificity
-from pav.rewards.suffix import candidate_suffixes, mine_phrases, rank_suffixes, with_suffix
+from pav.rewards.suffix import mine_suffixes, rank_suffixes, with_suffix
 from pav.tasks.suffix import budget, finalists, newest_log, screen, source_prompts
 
 
@@ -56,9 +56,14 @@ def log_frame() -> pd.DataFrame:
     return frame
 
 
-def test_mining_ranks_phrases_by_their_gain_on_several_prompts_among_faithful_rewrites():
-    assert mine_phrases(log_frame(), 5) == ["good phrase", "meh phrase"]  # 'lucky' helped once, 'drifts' lost intent
-    assert candidate_suffixes(["a", "b", "c"], 5) == ["a", "b", "c", "a, b", "a, c"]
+def test_mining_takes_what_many_prompts_best_rewrites_share_among_faithful_rewrites():
+    # 'lucky' helped once, 'drifts' lost intent; 'good phrase' and 'meh phrase' are in every prompt's best three
+    assert mine_suffixes(log_frame(), 5, 10) == ["good phrase", "meh phrase"]
+    frame = log_frame()
+    both = frame[frame["round"] == 0].assign(prompt=lambda f: f["original"] + ", good phrase, meh phrase", round=3,
+                                             overall=15.0, candidate_id=lambda f: "b" + f["candidate_id"])
+    assert mine_suffixes(pd.concat([frame, both]), 5, 10) == ["good phrase", "meh phrase", "good phrase, meh phrase"]
+    assert mine_suffixes(pd.concat([frame, both]), 5, 2) == ["good phrase", "meh phrase"]
     assert with_suffix("a cat.", "soft fur") == "a cat, soft fur" and with_suffix("a cat", "") == "a cat"
 
 
@@ -66,7 +71,7 @@ def test_the_search_reads_only_the_data_engines_source_prompts(tmp_path):
     store = Store(tmp_path / "run")
     log = store.write_table("evolution", "evolve", "log-test", log_frame())
     assert newest_log(store.root) == log
-    search = BestSuffixSearch(phrases=4, candidates=4, rounds=2)
+    search = BestSuffixSearch(phrases=4, candidates=4, rounds=2)  # 'good phrase' and 'meh phrase' are mined
     renders = budget(log, search, variants=3)
     assert renders == 36
     screened = screen(log, search, renders, "baselines/test").read()
