@@ -20,8 +20,9 @@ ORIGINAL = "a black cat jumping onto a windowsill"
 
 def test_a_drifting_candidate_with_the_best_score_is_not_the_pair_target(tmp_path):
     # One round of the data engine on the simulated world, whose rewards prefer a prompt without the
-    # windowsill here: a pixel judge cannot see that the user asked for one.
-    tail = ", golden hour lighting, the camera pans left slowly"
+    # windowsill here: a pixel judge cannot see that the user asked for one. (The tail's shot fits a cat at
+    # rest, not a jumping one.)
+    tail = ", in a cozy living room, warm lamplight, soft fur, medium shot"
     faithful = [f"{ORIGINAL}, soft light", f"{ORIGINAL}{tail}"]
     drifting = [f"a black cat leaping onto a shelf{tail}", f"a black cat{tail}"]
     prompts = [ORIGINAL, *faithful, *drifting]
