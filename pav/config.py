@@ -136,8 +136,8 @@ class BestSuffixSearch(Section):
     phrases: int = Field(8, ge=1, le=30, description="Phrases, pairs and triples of them to screen, each: those most "
                                                     "source prompts' best rewrites share")
     candidates: int = Field(24, ge=1, le=60, description="Most suffixes screened in all")
-    rounds: float = Field(2.0, ge=1.0, le=10.0, description="Render budget, in evolution rounds (source prompts x "
-                                                            "variants each): half screens, half scores finalists")
+    budget_rounds: float = Field(2.0, ge=1.0, le=10.0, description="Render budget, in evolution rounds (source "
+                                 "prompts x variants each): half screens, half scores finalists")
     store: str | None = Field(None, description="Run root where the data engine ran, whose newest evolution log "
                                                 "the search uses (default: this run's store)")
 

@@ -50,8 +50,8 @@ def newest_log(store_root: str) -> ArtifactRef:
 
 
 def budget(log: ArtifactRef, search: BestSuffixSearch, variants: int) -> int:
-    """Renders the search may use: `search.rounds` evolution rounds of the log's source prompts."""
-    return int(round(search.rounds * len(source_prompts(log.read())) * variants))
+    """Renders the search may use: `search.budget_rounds` evolution rounds of the log's source prompts."""
+    return int(round(search.budget_rounds * len(source_prompts(log.read())) * variants))
 
 
 def screen(log: ArtifactRef, search: BestSuffixSearch, renders: int, stage: str) -> ArtifactRef:

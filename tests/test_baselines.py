@@ -71,7 +71,7 @@ def test_the_search_reads_only_the_data_engines_source_prompts(tmp_path):
     store = Store(tmp_path / "run")
     log = store.write_table("evolution", "evolve", "log-test", log_frame())
     assert newest_log(store.root) == log
-    search = BestSuffixSearch(phrases=4, candidates=4, rounds=2)  # 'good phrase' and 'meh phrase' are mined
+    search = BestSuffixSearch(phrases=4, candidates=4, budget_rounds=2)  # 'good phrase' and 'meh phrase' are mined
     renders = budget(log, search, variants=3)
     assert renders == 36
     screened = screen(log, search, renders, "baselines/test").read()
