@@ -201,7 +201,6 @@ class Fit:
     clashing: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     neutral: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     covered: dict[str, int] = field(default_factory=dict)  # parser counts inside detail phrases
-    phrases: list[tuple[str, str]] = field(default_factory=list)  # (phrase, "fits" | "clashes" | "neutral")
 
 
 def setting_of(core: Parsed, tokens: list[str]) -> Setting:
@@ -315,7 +314,6 @@ def assess(prompt: str) -> Fit:
             fit.covered[key] = fit.covered.get(key, 0) + n
         verdict = _verdict(phrase, kind, setting, fits)
         {"fits": fit.fitting, "clashes": fit.clashing, "neutral": fit.neutral}[verdict][kind] += 1
-        fit.phrases.append((phrase, verdict))
     first = next(iter(setting.places), None)  # the place named first: the original's, or the first place phrase
     others = {_PLACE_OF[p] for p in _PLACE_PATTERN.findall(text)} - {first}
     fit.clashing["scene"] += sum(frozenset((first, o)) not in NEIGHBOURS for o in others)

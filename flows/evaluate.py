@@ -69,12 +69,13 @@ def evaluate(config: RunConfig, enhancers: dict[str, ArtifactRef] | list[str] | 
         enhancers = trained_enhancers(config.store, enhancers)
     stage = f"eval/{config.generator.name}"
     prompts = load_prompt_set(config.store, config.evaluate.prompts, "eval/prompts")
-    best_suffix = None
+    log = None
     if "best-suffix" in config.evaluate.baselines:
         log = evolution_log or newest_log(config.evaluate.best_suffix.store or config.store)
-        check_held_out(prompts, [log], "evaluation")  # the suffix is searched on the log's prompts only
-        best_suffix = search_best_suffix(config, log)["suffix"]
-    check_held_out(prompts, used_prompts or [], "evaluation")
+    # nothing evaluated was trained on, nor is a prompt the best suffix was searched on
+    check_held_out(prompts, list({(ref.root, ref.path): ref for ref in [*(used_prompts or []), *([log] if log else [])]}.values()),
+                   "evaluation")
+    best_suffix = search_best_suffix(config, log)["suffix"] if log else None
     methods = {"original": None, **{b: None for b in config.evaluate.baselines}, **(enhancers or {})}
     runs = render_methods(config, prompts, methods, config.evaluate.seeds, stage, best_suffix)
     evaluations = collect(runs, config.rewards.aggregation, config.rewards.intent, stage)

@@ -6,6 +6,7 @@ from pav.environment import apply_defaults
 
 apply_defaults()  # before Prefect or Hugging Face libraries are imported
 
+import contextlib  # noqa: E402
 import functools  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
@@ -421,7 +422,9 @@ def _clean_errors(command):
             typer.echo(f"Error: {e}", err=True)
             raise typer.Exit(1) from None
         except (httpx.TransportError, ConnectionError) as e:
-            where = getattr(getattr(e, "request", None), "url", None) if isinstance(e, httpx.TransportError) else None
+            where = None
+            with contextlib.suppress(RuntimeError):  # httpx raises when an error carries no request
+                where = e.request.url if isinstance(e, httpx.TransportError) else None
             typer.echo(f"Error: cannot reach {where or 'the server'}: {e} (is it running? PREFECT_API_URL says which "
                        "Prefect API pav talks to)", err=True)
             raise typer.Exit(1) from None

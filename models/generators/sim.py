@@ -9,9 +9,13 @@ outside this file reads the profiles; the rewards see pixels only.
 Hidden preferences, for maintainers:
 - Fidelity q in [0, 1] decides sharpness (blur), noise, flicker, haze, artifacts (objects that jump or
   vanish for a frame), how lively the motion is and how much scene detail is drawn.
-- q grows with the kinds of detail a profile likes (diminishing returns) and shrinks with words past
-  its token budget, off-vocabulary words and contradictions ("day" and "night", two colours for one
-  subject, "still frame" with "running"). Short coarse prompts sit near q = 0.15: blurry, static, noisy.
+- q grows with the details of the kinds a profile likes (diminishing returns), counted by whether they fit
+  what the prompt names (data/sim_fit.py): a fitting detail counts fully, a generic one (a booster, or one
+  the prompt says too little to judge) GENERIC up to a small cap, and a clashing one (feathers on a cat,
+  daylight at night, a second place) costs CLASH. q shrinks with words past the token budget,
+  off-vocabulary words and contradictions ("day" and "night", two colours for one subject, "still frame"
+  with "running"). Short coarse prompts sit near q = 0.15: blurry, static, noisy.
+- Fitting subject details are drawn as texture on the sprites, fitting place elements as more scenery.
 - sim-steady (like Open-Sora, short T5 budget): lives on camera work and lighting; budget ~70 words,
   degrades quickly past it, strict about unknown words. Long flowery rewrites hurt it.
 - sim-scenic (like CogVideoX): lives on scene, background and style detail; budget ~160 words, lenient
