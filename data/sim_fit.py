@@ -23,8 +23,10 @@ from pav.data.sim_vocab import SCENE_FAMILIES, SUBJECTS, Parsed, parse
 
 # Kinds of subject: group -> its members (names in sim_vocab.SUBJECTS).
 SUBJECT_GROUPS: dict[str, str] = {
-    "furred": "dog cat horse sheep cow bear panda corgi raccoon squirrel rabbit goat pig lion tiger monkey mouse "
-              "fox deer camel kangaroo zebra giraffe teddy bear",
+    "pets": "dog cat corgi rabbit mouse teddy bear",
+    "farm": "horse sheep cow goat pig",
+    "wild": "bear panda raccoon squirrel monkey fox deer",
+    "savanna": "lion tiger camel kangaroo zebra giraffe",
     "hide": "elephant",
     "feathered": "bird duck owl eagle penguin",
     "aquatic": "fish shark dolphin whale octopus turtle",
@@ -54,8 +56,10 @@ GROUP_OF: dict[str, str] = {name: group for group, names in SUBJECT_GROUPS.items
 
 # Per kind of subject: how it looks, how its action moves (only where the prompt names an action), and the
 # places it is usually seen in (where the prompt names none).
+_FUR = ("soft fur", "thick fur coat", "fine whiskers", "curious eyes", "fluffy tail", "glossy coat")
+_FUR_MOVEMENT = ("paws padding on the ground", "muscles rippling", "ears twitching", "kicking up dust")
 APPEARANCE: dict[str, tuple[str, ...]] = {
-    "furred": ("soft fur", "thick fur coat", "fine whiskers", "curious eyes", "fluffy tail", "glossy coat"),
+    "pets": _FUR, "farm": _FUR, "wild": _FUR, "savanna": _FUR,
     "hide": ("wrinkled grey skin", "large ears", "long swaying trunk", "heavy feet"),
     "feathered": ("ruffled feathers", "sharp beak", "glossy plumage", "spread wings"),
     "aquatic": ("shimmering scales", "sleek fins", "smooth wet skin", "streams of bubbles"),
@@ -77,7 +81,7 @@ APPEARANCE: dict[str, tuple[str, ...]] = {
     "belongings": ("fine surface texture", "crisp edges", "subtle signs of wear"),
 }
 MOVEMENT: dict[str, tuple[str, ...]] = {
-    "furred": ("paws padding on the ground", "muscles rippling", "ears twitching", "kicking up dust"),
+    "pets": _FUR_MOVEMENT, "farm": _FUR_MOVEMENT, "wild": _FUR_MOVEMENT, "savanna": _FUR_MOVEMENT,
     "hide": ("heavy steady steps", "trunk swinging"),
     "feathered": ("wings beating", "feathers ruffling in the wind"),
     "aquatic": ("tail sweeping", "fins rippling"),
@@ -90,7 +94,8 @@ MOVEMENT: dict[str, tuple[str, ...]] = {
     "sports": ("a blur of speed", "a smooth arc"),
 }
 HABITATS: dict[str, tuple[str, ...]] = {
-    "furred": ("green", "forest", "indoor_warm", "snow"), "hide": ("green", "desert"),
+    "pets": ("indoor_warm", "green"), "farm": ("green",), "wild": ("forest", "snow", "green"),
+    "savanna": ("green", "desert"), "hide": ("green", "desert"),
     "feathered": ("green", "forest", "water"), "aquatic": ("water",), "people": ("city", "indoor_warm", "green"),
     "suited": ("space", "indoor_cool"), "road": ("city", "desert"), "rail": ("city", "green"),
     "aircraft": ("space", "city"), "boats": ("water",), "food": ("indoor_warm",), "tableware": ("indoor_warm",),
@@ -164,6 +169,10 @@ SHOTS: dict[str, tuple[str, ...]] = {
     "landscape": ("aerial view", "drone shot", "wide shot", "the camera glides across the scene"),
     "portrait": ("medium shot", "eye-level shot"),  # a subject at rest
 }
+# Words that describe how a kind of subject looks, said in any phrasing ("its fur glistening"): the head noun of
+# each appearance phrase, but for the words that would describe anything.
+LOOK_WORDS: dict[str, frozenset[str]] = {
+    g: frozenset(p.split()[-1] for p in v) - {"texture", "surface", "edges", "wear", "sheen"} for g, v in APPEARANCE.items()}
 _SMALL = {"food", "tableware", "devices", "plants", "instruments", "sports", "belongings", "street_fixtures"}
 
 KINDS = ("camera", "lighting", "scene", "subject", "motion")
@@ -201,6 +210,7 @@ class Fit:
     clashing: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     neutral: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     covered: dict[str, int] = field(default_factory=dict)  # parser counts inside detail phrases
+    described: bool = False  # it describes how its subjects look, in the table's phrases or its own words
 
 
 def setting_of(core: Parsed, tokens: list[str]) -> Setting:
@@ -317,6 +327,11 @@ def assess(prompt: str) -> Fit:
     first = next(iter(setting.places), None)  # the place named first: the original's, or the first place phrase
     others = {_PLACE_OF[p] for p in _PLACE_PATTERN.findall(text)} - {first}
     fit.clashing["scene"] += sum(frozenset((first, o)) not in NEIGHBOURS for o in others)
+    if first and first != "studio" and setting.habitats and not any(
+            first == h or frozenset((first, h)) in NEIGHBOURS for h in setting.habitats):
+        fit.clashing["scene"] += 1  # a place none of its subjects is seen in: a shark in a cozy living room
+    words = set(re.findall(r"[a-z]+", text))
+    fit.described = bool(fit.fitting["subject"]) or any(LOOK_WORDS[g] & words for g in setting.groups)
     if setting.night:  # sunlight words outside the table: "bright daylight" on a night street
         fit.clashing["lighting"] += sum(len(re.findall(rf"\b{w}\b", core_text)) for w in DAY_WORDS)
     return fit

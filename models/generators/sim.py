@@ -12,7 +12,11 @@ Hidden preferences, for maintainers:
 - q grows with the details of the kinds a profile likes (diminishing returns), counted by whether they fit
   what the prompt names (data/sim_fit.py): a fitting detail counts fully, a generic one (a booster, or one
   the prompt says too little to judge) GENERIC up to a small cap, and a clashing one (feathers on a cat,
-  daylight at night, a second place) costs CLASH. q shrinks with words past the token budget,
+  daylight at night, a second place, a place none of its subjects is seen in) costs CLASH. A prompt that names
+  subjects but never says how they look (fur, chrome, a warm jacket: the table's phrases or their head nouns in
+  any wording) keeps only UNDESCRIBED of its detail, as a model trained on captions that describe their subjects
+  renders an undescribed one generic; so a constant place-and-light suffix cannot stand in for a rewrite
+  that describes *this* subject. q shrinks with words past the token budget,
   off-vocabulary words and contradictions ("day" and "night", two colours for one subject, "still frame"
   with "running"). Short coarse prompts sit near q = 0.15: blurry, static, noisy.
 - Fitting subject details are drawn as texture on the sprites, fitting place elements as more scenery.
@@ -66,6 +70,7 @@ _GENERIC_CAPS = {"camera": 1, "lighting": 1, "scene": 1, "style": 2, "subject": 
                  "descriptors": 4}
 GENERIC = 0.3  # a generic detail (fits any prompt, or the prompt says too little to judge) counts this much
 CLASH = 0.12  # fidelity lost per detail that clashes with what the prompt names (feathers on a cat)
+UNDESCRIBED = 0.6  # share of the detail that counts where a prompt names subjects but describes none of them
 
 
 def detail_counts(p: Parsed, fit: Fit) -> dict[str, float]:
@@ -87,6 +92,8 @@ def detail_counts(p: Parsed, fit: Fit) -> dict[str, float]:
 def fidelity(p: Parsed, profile: Profile, fit: Fit) -> float:
     """How well this model understands the prompt, 0-1 (see the module docstring)."""
     detail = sum(profile.likes[k] * v for k, v in detail_counts(p, fit).items())
+    if fit.setting.groups and not fit.described:
+        detail *= UNDESCRIBED  # its captions described their subjects: one described by nothing renders generic
     q = 0.15 + 0.8 * (1 - np.exp(-detail / 1.6))
     q -= profile.overflow * max(0, p.words - profile.budget)
     unknown = max(0, p.unknown - fit.covered.get("unknown", 0))  # detail words are vocabulary too
@@ -242,8 +249,9 @@ class SimGenerator:
     """A simulated text-to-video model: deterministic in (prompt, seed, profile, settings)."""
 
     # Part of every video's key: bump it when drawing changes, so stores never reuse older renders
-    # (2: identity marks; 3: content fit, subject texture and scene elements).
-    version = 3
+    # (2: identity marks; 3: content fit, subject texture and scene elements; 4: undescribed subjects, places
+    # outside a subject's habitats).
+    version = 4
 
     name: str  # the profile, set by the registered subclasses below
 
