@@ -329,7 +329,8 @@ def assess(prompt: str) -> Fit:
     fit.clashing["scene"] += sum(frozenset((first, o)) not in NEIGHBOURS for o in others)
     if first and first != "studio" and setting.habitats and not any(
             first == h or frozenset((first, h)) in NEIGHBOURS for h in setting.habitats):
-        fit.clashing["scene"] += 1  # a place none of its subjects is seen in: a shark in a cozy living room
+        fit.clashing["scene"] += 2  # a place none of its subjects is seen in (a shark in a cozy living room): the
+        # whole scene contradicts the subject, worse than one misplaced detail
     words = set(re.findall(r"[a-z]+", text))
     fit.described = bool(fit.fitting["subject"]) or any(LOOK_WORDS[g] & words for g in setting.groups)
     if setting.night:  # sunlight words outside the table: "bright daylight" on a night street

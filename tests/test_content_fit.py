@@ -132,3 +132,22 @@ def test_the_lexical_operator_proposes_details_that_fit_the_prompt():
     assert len(with_fit) > 0.4 * len(added)
     assert any("snow-laden pines" in a or "powdery snow" in a for a in added)
     assert not any("wet sand" in a for a in added)  # it never proposes a place's details for another place
+
+
+def test_a_subject_described_by_nothing_renders_generic():
+    # A place and its light fit a cat as well as a cup; only a rewrite that says how *this* subject looks escapes
+    # the generic render, in the table's phrases or in its own words.
+    bare = "a cat sleeping, in a cozy living room, warm lamplight, soft window light"
+    for profile in PROFILES:
+        assert q(f"{bare}, soft fur", profile) > q(bare, profile) + 0.1, profile
+        assert q(f"{bare}, its fur glowing", profile) > q(bare, profile) + 0.05, profile
+        assert q(f"{bare}, glossy paint", profile) < q(bare, profile), profile  # a car's look is no description
+
+
+def test_a_place_none_of_its_subjects_lives_in_clashes():
+    for profile in PROFILES:
+        assert q("a shark swimming, in a calm clear lake", profile) > q("a shark swimming", profile) \
+            > q("a shark swimming, in a cozy living room", profile), profile
+        # a pet at home and a person in a meadow are fine
+        assert q("a cat sleeping, in a cozy living room", profile) > q("a cat sleeping", profile), profile
+        assert q("a woman walking, in a lush meadow", profile) > q("a woman walking", profile), profile
