@@ -125,8 +125,9 @@ def stage_logger():
         return logging.getLogger("pav")
 
 
-def hold_models(family: str) -> None:
-    """Keep only `family`'s models ("generator", "rewards" or "llm") in this worker process.
+def hold_models(family: str) -> bool:
+    """Keep only `family`'s models ("generator", "rewards" or "llm") in this worker process; True where the
+    previous family's memory was given back.
 
     A worker runs generate, score, sample and train one after another: holding CogVideoX-5B,
     VideoScore, MPS, CLIP and Llama-3-8B together would not fit a GPU (docs/real-models.md has the
@@ -134,14 +135,21 @@ def hold_models(family: str) -> None:
     """
     # Looked up, not imported: a family this process never loaded holds nothing, and an import here
     # would make every stage's code_version depend on every backend.
-    released = 0
     for name, package, unload in (("generator", "pav.models.generators", "unload_generators"),
                                   ("rewards", "pav.rewards", "unload_rewards")):
         if family != name and package in sys.modules:
-            released += getattr(sys.modules[package], unload)()
-    if released:
+            getattr(sys.modules[package], unload)()
+    previous, _HELD["family"] = _HELD["family"], family
+    if previous not in (None, family):
+        # also after a family that caches nothing (sampling, SFT and DPO drop their models when they end): what
+        # they freed stays reserved by torch's allocator until emptied, out of the next family's reach
         gc.collect()
         free_gpu_cache()
+        return True
+    return False
+
+
+_HELD: dict[str, str | None] = {"family": None}  # the family this process last held
 
 
 def free_gpu_cache() -> None:

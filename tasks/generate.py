@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import time
@@ -63,20 +64,29 @@ def render(store: Store, generator_name: str, options: dict[str, Any], prompts: 
 
 
 def _generate(generator: Generator, prompts: list[str], seeds: list[int]) -> list[Video]:
-    """The batch's videos; out of memory halves the batch (the cache freed first), any other error
-    becomes each video's error, recorded and retried by the next run, never a lost shard."""
+    """The batch's videos. Out of memory retries smaller (the failed call released and the cache freed first): a
+    generator that renders `batch_size` prompts at a time halves that size for the rest of this process, one that
+    renders the whole list gets half the list. Any other error, or out of memory at one prompt, becomes each
+    video's error, recorded and retried by the next run, never a lost shard."""
     try:
         return generator.generate(prompts, seeds)
     except Exception as e:
-        if is_out_of_memory(e) and len(prompts) > 1:
-            free_gpu_cache()
-            half = len(prompts) // 2
-            stage_logger().warning("out of memory rendering %d videos: retrying as %d + %d", len(prompts), half,
-                                   len(prompts) - half)
-            return _generate(generator, prompts[:half], seeds[:half]) + _generate(generator, prompts[half:],
-                                                                                  seeds[half:])
-        stage_logger().warning("rendering %d videos failed: %s", len(prompts), e)
-        return [Video(None, 0.0, f"{type(e).__name__}: {e}") for _ in prompts]
+        error, oom = f"{type(e).__name__}: {e}", is_out_of_memory(e)
+    # Out of the except block: the failed call's frames, and the tensors they hold, are gone before a retry.
+    at_once = getattr(generator, "batch_size", None) or len(prompts)
+    if not oom or at_once <= 1 or len(prompts) <= 1:
+        stage_logger().warning("rendering %d videos failed: %s", len(prompts), error)
+        return [Video(None, 0.0, error) for _ in prompts]
+    gc.collect()
+    free_gpu_cache()
+    if hasattr(generator, "batch_size"):
+        generator.batch_size = max(at_once // 2, 1)
+        stage_logger().warning("out of memory rendering %d at once: now %d at once", at_once, generator.batch_size)
+        return _generate(generator, prompts, seeds)
+    half = len(prompts) // 2
+    stage_logger().warning("out of memory rendering %d videos: retrying as %d + %d", len(prompts), half,
+                           len(prompts) - half)
+    return _generate(generator, prompts[:half], seeds[:half]) + _generate(generator, prompts[half:], seeds[half:])
 
 
 def generate(candidates: ArtifactRef, generator: GeneratorConfig, seed: int, stage: str) -> ArtifactRef:

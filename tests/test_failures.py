@@ -3,8 +3,10 @@
 import importlib
 import sys
 import textwrap
+import weakref
 from datetime import datetime, timezone
 
+import numpy as np
 import pytest
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
@@ -13,7 +15,9 @@ from pav.config import load_config
 from pav.data.registry import code_files, code_version
 from pav.data.store import Store
 from pav.flows.evolve import evolve
-from pav.tasks import GPU_STAGE_OPTIONS, is_transient
+from pav.models.generators import Video
+from pav.tasks import GPU_STAGE_OPTIONS, hold_models, is_transient
+from pav.tasks.generate import _generate
 from task_runs import task_states_since
 
 PROMPTS = ["a red kite over a beach", "a dog running on grass", "a chef flipping a pancake",
@@ -141,3 +145,54 @@ def test_gpu_stages_retry_transient_errors_only(prefect_harness, error, retried)
             one_gpu_stage(error)
         assert len(ATTEMPTS) == 1  # a bad input fails the same way every time: not retried
     assert is_transient(TimeoutError()) and is_transient(ConnectionResetError()) and not is_transient(KeyError("x"))
+
+
+class _Tensor:
+    """Stands for the activations a failed CUDA call leaves in its frames."""
+
+
+class _TightGenerator:
+    """Renders `batch_size` prompts at a time (the whole list where None); more than `fits` at once raises what
+    torch raises on a full GPU. (A real CUDA out-of-memory cannot happen on this machine; the retry logic around
+    it can.)"""
+
+    def __init__(self, batch_size: int | None, fits: int):
+        self.fits, self.calls, self.held = fits, [], []
+        if batch_size is not None:
+            self.batch_size = batch_size
+
+    def generate(self, prompts, seeds):
+        # the previous failed call's activations must be gone before any retry runs
+        self.calls.append((len(prompts), [ref() is not None for ref in self.held]))
+        activations = _Tensor()
+        if min(getattr(self, "batch_size", len(prompts)), len(prompts)) > self.fits:
+            self.held.append(weakref.ref(activations))
+            raise MemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return [Video(np.zeros((1, 4, 4, 3), np.uint8), 8.0) for _ in prompts]
+
+
+def test_out_of_memory_renders_fewer_at_once_after_releasing_the_failed_call():
+    whole_list = _TightGenerator(batch_size=None, fits=2)  # renders the list it is given at once: halve the list
+    videos = _generate(whole_list, ["a", "b", "c", "d"], [1, 1, 1, 1])
+    assert all(v.error is None for v in videos) and len(videos) == 4
+    assert [n for n, _ in whole_list.calls] == [4, 2, 2]
+    assert not any(alive for _, held in whole_list.calls[1:] for alive in held)  # released before the retries
+    batched = _TightGenerator(batch_size=4, fits=1)  # a pipeline's own batch: halve that, keep the list
+    videos = _generate(batched, ["a", "b", "c", "d"], [1, 1, 1, 1])
+    assert all(v.error is None for v in videos) and batched.batch_size == 1
+    assert [n for n, _ in batched.calls] == [4, 4, 4] and not any(any(h) for _, h in batched.calls[1:])
+
+
+def test_out_of_memory_at_one_prompt_at_a_time_is_recorded_not_retried():
+    # a pipeline that renders one prompt at a time gains nothing from a shorter list: it would redo the first ones
+    gen = _TightGenerator(batch_size=1, fits=0)
+    videos = _generate(gen, ["a", "b", "c"], [1, 1, 1])
+    assert len(gen.calls) == 1 and all("out of memory" in v.error for v in videos)
+
+
+def test_changing_model_family_gives_the_previous_familys_memory_back():
+    # sampling, SFT and DPO cache no model, yet what they freed stays reserved until the cache is emptied
+    hold_models("llm")
+    assert hold_models("generator") is True
+    assert hold_models("generator") is False  # the same family again keeps its models
+    assert hold_models("rewards") is True and hold_models("llm") is True

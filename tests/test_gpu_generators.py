@@ -207,3 +207,24 @@ def test_opensora_keeps_what_it_wrote_before_failing_and_checks_its_setup(openso
         load_generator("opensora", dict(checkout=str(tmp_path), python=sys.executable))
     with pytest.raises(ValueError, match="interpreter '/opt/none/bin/python' not found"):
         load_generator("opensora", dict(checkout=str(opensora_checkout), python="/opt/none/bin/python"))
+
+
+def test_each_pipeline_gets_only_the_arguments_it_takes():
+    # HunyuanVideo-1.5 takes guidance from its guider: passing guidance_scale to its call would fail every video
+    import diffusers
+
+    from pav.models.generators.diffusers_video import _call_parameters
+    hunyuan = _call_parameters(diffusers.HunyuanVideo15Pipeline)
+    assert hunyuan is not None and "guidance_scale" not in hunyuan and {"num_frames", "height"} <= hunyuan
+    assert "guidance_scale" in _call_parameters(diffusers.WanPipeline)
+    assert "guidance_scale" in _call_parameters(diffusers.LTXPipeline)
+
+
+def test_shapes_a_pipeline_would_round_or_reject_are_one_clear_error(wan):
+    # Wan renders 4n+1 frames and rounds anything else silently; the check comes before loading the weights
+    with pytest.raises(ValueError, match=r"renders 4n\+1 frames; num_frames=10 would silently become 9"):
+        load_generator("diffusers", dict(model=wan, num_frames=10, **TINY))  # class read from model_index.json
+    with pytest.raises(ValueError, match="divisible by 32, got 480x720"):
+        load_generator("diffusers", dict(model=wan, pipeline="LTXPipeline", num_frames=49, height=480, width=720))
+    gen = load_generator("diffusers", dict(model=wan, num_frames=5, **TINY))
+    assert gen.generate(PROMPTS[:1], [1])[0].frames.shape[0] == 5  # the record's count is the rendered one

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Sequence
 
 import diffusers
@@ -11,6 +12,9 @@ import torch
 from pav.models.generators import Video
 
 DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
+# Shapes that pipeline families render as asked (diffusers 0.42: Wan and LTX round the frame count silently, their
+# check_inputs reject other sizes): class-name prefix -> (frames are k*n + 1 for this k, height and width multiple).
+SHAPE_RULES: dict[str, tuple[int, int]] = {"Wan": (4, 16), "LTX": (8, 32), "HunyuanVideo15": (4, 16)}
 
 
 class DiffusersVideo:
@@ -48,8 +52,14 @@ class DiffusersVideo:
             negative_prompt=negative_prompt, enable_vae_tiling=enable_vae_tiling, call_kwargs=call_kwargs or {},
         )
         self.device, self.batch_size = device, batch_size
+        check_shape(_class_name(model, pipeline), num_frames, height, width)  # before loading gigabytes
         self.pipe = _pipeline_class(pipeline).from_pretrained(model, dtype=DTYPES[torch_dtype])
         self.pipe.set_progress_bar_config(disable=True)
+        check_shape(type(self.pipe).__name__, num_frames, height, width)
+        self.accepted = _call_parameters(type(self.pipe))
+        if "guidance_scale" not in self.accepted and "guider" in self.pipe.components:
+            # HunyuanVideo-1.5 and modular pipelines take guidance from their guider, not from the call
+            self.pipe.register_modules(guider=self.pipe.guider.new(guidance_scale=guidance_scale))
         if enable_model_cpu_offload:
             self.pipe.enable_model_cpu_offload(device=device)
         else:
@@ -71,16 +81,46 @@ class DiffusersVideo:
             batch = list(prompts[start : start + self.batch_size])
             # CPU generators: the same seed gives the same initial noise on any device and in any batch.
             generators = [torch.Generator("cpu").manual_seed(int(s)) for s in seeds[start : start + self.batch_size]]
-            frames = self.pipe(
-                prompt=batch,
-                negative_prompt=[o["negative_prompt"]] * len(batch) if o["negative_prompt"] else None,
-                num_frames=o["num_frames"], height=o["height"], width=o["width"],
-                num_inference_steps=o["num_inference_steps"], guidance_scale=o["guidance_scale"],
-                generator=generators, output_type="np", **o["call_kwargs"],
-            ).frames
+            call = dict(negative_prompt=[o["negative_prompt"]] * len(batch) if o["negative_prompt"] else None,
+                        num_frames=o["num_frames"], height=o["height"], width=o["width"],
+                        num_inference_steps=o["num_inference_steps"], guidance_scale=o["guidance_scale"])
+            call = {k: v for k, v in call.items() if self.accepted is None or k in self.accepted}
+            frames = self.pipe(prompt=batch, generator=generators, output_type="np", **call, **o["call_kwargs"]).frames
             for clip in np.asarray(frames):
                 videos.append(Video(frames=(clip * 255).round().clip(0, 255).astype(np.uint8), fps=o["fps"]))
         return videos
+
+
+def check_shape(class_name: str | None, num_frames: int, height: int, width: int) -> None:
+    """One clear error where the pipeline family would round the frame count or reject the size."""
+    rule = next((r for prefix, r in SHAPE_RULES.items() if class_name and class_name.startswith(prefix)), None)
+    if rule is None:
+        return
+    k, multiple = rule
+    if (num_frames - 1) % k:
+        fit = (num_frames - 1) // k * k + 1
+        raise ValueError(f"{class_name} renders {k}n+1 frames; num_frames={num_frames} would silently become {fit} "
+                         f"(set num_frames to {fit} or {fit + k})")
+    if height % multiple or width % multiple:
+        raise ValueError(f"{class_name} needs height and width divisible by {multiple}, got {height}x{width}")
+
+
+def _class_name(model: str, pipeline: str | None) -> str | None:
+    """The pipeline class a model will load as, from its model_index.json where that is at hand."""
+    if pipeline:
+        return pipeline
+    try:
+        return diffusers.DiffusionPipeline.load_config(model).get("_class_name")
+    except Exception:  # not reachable here: from_pretrained says why, and the class is checked after loading
+        return None
+
+
+def _call_parameters(cls: type) -> set[str] | None:
+    """The keyword arguments a pipeline's __call__ takes (None: it takes any)."""
+    params = inspect.signature(cls.__call__).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return None
+    return set(params)
 
 
 def _pipeline_class(name: str | None) -> type[diffusers.DiffusionPipeline]:
