@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections import OrderedDict
 from copy import deepcopy
 from pathlib import Path
@@ -80,6 +81,16 @@ def _convert_smollm2(target: Path) -> Path:
 
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+PROGRESS = logging.getLogger("pav.progress")  # pav/progress.py shows the latest message in its status line
+
+
+def report_progress(what: str, done: int, total: int, started: float, extra: str = "") -> None:
+    """'sampling 40/480, ETA 2:10' (and `extra`, e.g. the loss) for the status line of a long model stage."""
+    if total <= 0 or not PROGRESS.isEnabledFor(logging.INFO):
+        return
+    left = (time.perf_counter() - started) / max(done, 1) * (total - done)
+    minutes, seconds = divmod(int(left), 60)
+    PROGRESS.info("%s %d/%d%s, ETA %d:%02d", what, done, total, f", {extra}" if extra else "", minutes, seconds)
 
 
 def load_chat_model(path: str | Path, device: str = "cpu",
@@ -286,6 +297,7 @@ def generate_chat(
     shared_prefix = shared_prefix or SharedPrefix(model, keep=1)
     stops = stop_token_ids(tokenizer)
     replies: list[list[str]] = []
+    started = time.perf_counter()
     for start in range(0, len(conversations), batch_size):
         rows = [tokenizer.apply_chat_template(c, add_generation_prompt=True, tokenize=False)
                 for c in conversations[start:start + batch_size]]
@@ -298,4 +310,6 @@ def generate_chat(
                             cache=shared_prefix.cache_for(rows, n) if n else None)
         decoded = [clean_reply(t) for t in tokenizer.batch_decode(new_tokens, skip_special_tokens=True)]
         replies += [decoded[i:i + num_return_sequences] for i in range(0, len(decoded), num_return_sequences)]
+        report_progress("sampling", len(replies) * num_return_sequences, len(conversations) * num_return_sequences,
+                        started)
     return replies

@@ -15,11 +15,11 @@ import torch
 from datasets import Dataset
 from peft import LoraConfig
 from pydantic import BaseModel
-from transformers import PrinterCallback
+from transformers import PrinterCallback, TrainerCallback
 from trl import DPOConfig, DPOTrainer, SFTConfig, SFTTrainer
 
 from pav.models.enhancer import chat_messages
-from pav.models.llm import load_chat_model
+from pav.models.llm import load_chat_model, report_progress
 from pav.models.training_settings import DPOSettings, LoraSettings, SFTSettings
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,18 @@ def train_dpo(triplets: pd.DataFrame, policy: Path, out_dir: Path, settings: DPO
                   Path(policy), Path(out_dir), settings, card or {}, len(triplets))
 
 
+class _StepProgress(TrainerCallback):
+    """Each optimizer step's count, last logged loss and ETA, for the status line (pav/progress.py)."""
+
+    def __init__(self, method: str):
+        self.method, self.started = method, time.perf_counter()
+
+    def on_step_end(self, args, state, control, **kwargs):
+        losses = [entry["loss"] for entry in state.log_history if "loss" in entry]
+        report_progress(f"{self.method} step", state.global_step, state.max_steps, self.started,
+                        f"loss {losses[-1]:.3f}" if losses else "")
+
+
 def _train(method: str, build, base: Path, out_dir: Path, settings: SFTSettings | DPOSettings, card: dict,
            rows: int) -> dict:
     # Written to a staging dir and renamed, so a killed run never leaves a half-saved model in out_dir.
@@ -119,6 +131,7 @@ def _train(method: str, build, base: Path, out_dir: Path, settings: SFTSettings 
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
         trainer = build(staging / "scratch")
         trainer.remove_callback(PrinterCallback)  # a dict per logging step on stdout; the log history keeps them
+        trainer.add_callback(_StepProgress(method))
         kept = len(trainer.train_dataset)  # TRL drops rows whose answer is cut off entirely by max_length
         if kept == 0:
             raise ValueError(f"{method}: every row's prompt fills max_length={settings.max_length}; "

@@ -3,7 +3,8 @@ Prefect's own logs to a file.
 
 Prefect's INFO records (hundreds a minute) still reach the API, so the UI shows them, and the run
 root's logs/ folder; the terminal keeps warnings, errors, a line per stage flow that finishes and, while
-a stage runs, one line that moves: the stage, its finished tasks, the last of them and the time so far (on a
+a stage runs, one line that moves: the stage, its finished tasks, the last of them, the time so far and, inside a
+long model stage, its step with the loss and an ETA (on a
 terminal it is redrawn every second; elsewhere, in CI logs, a plain line every HEARTBEAT_S seconds).
 """
 
@@ -20,6 +21,8 @@ from rich.console import Console
 
 console = Console(stderr=True)
 HEARTBEAT_S = 30.0  # a plain status line this often where the output is not a terminal
+PROGRESS_LOGGER = "pav.progress"  # long model stages (sampling, SFT and DPO steps) say where they are here
+STALE_S = 600.0  # a step message older than this is no longer shown
 
 
 class _StageLines(logging.Handler):
@@ -35,9 +38,13 @@ class _StageLines(logging.Handler):
         self.last_task: dict[str, str] = {}  # flow run id -> the name of its task run that finished last
         self.began = clock()
         self.any_started = False
+        self.now: tuple[str, float] | None = None  # the latest step inside a task (pav.progress) and when
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
+        if record.name == PROGRESS_LOGGER:
+            self.now = (message, self.clock())
+            return
         flow_run = str(getattr(record, "flow_run_id", "") or "")
         if record.name == "prefect.flow_runs" and flow_run and flow_run not in self.started:
             self.started[flow_run] = self.clock()
@@ -50,6 +57,7 @@ class _StageLines(logging.Handler):
             counts[0] += 1
             counts[1] += "Cached" in message
             self.last_task[flow_run] = str(getattr(record, "task_run_name", "") or "")
+            self.now = None  # a task finished: its steps are over
         elif record.name == "prefect.flow_runs":
             finished, cached = self.tasks.pop(flow_run, [0, 0])
             seconds = self.clock() - self.started.pop(flow_run, self.clock())
@@ -69,8 +77,9 @@ class _StageLines(logging.Handler):
         flow_run = next(reversed(self.started))
         finished, cached = self.tasks.get(flow_run, [0, 0])
         last = self.last_task.get(flow_run)
+        now = f"  | {self.now[0]}" if self.now and self.clock() - self.now[1] < STALE_S else ""
         return (f"{self.names.get(flow_run, 'flow')}  {_clock(self.clock() - self.started[flow_run])}  {finished} tasks "
-                f"({cached} cached)" + (f", last: {last}" if last else ""))
+                f"({cached} cached)" + (f", last: {last}" if last else "") + now)
 
 
 def _clock(seconds: float) -> str:
@@ -110,7 +119,7 @@ def stage_output(store_root: str, command: str):
     for h in handlers:
         h.setLevel(logging.WARNING)
     lines = _StageLines()
-    watched = [logging.getLogger(n) for n in ("prefect.flow_runs", "prefect.task_runs")]
+    watched = [logging.getLogger(n) for n in ("prefect.flow_runs", "prefect.task_runs", PROGRESS_LOGGER)]
     for logger in watched:
         logger.addHandler(lines)
     log_file = None

@@ -27,3 +27,14 @@ def test_status_names_the_innermost_running_stage_its_tasks_and_the_time_so_far(
     assert lines.status() == "pipeline demo  1:41  0 tasks (0 cached)"
     lines.emit(record("prefect.flow_runs", "Finished in state Completed()", flow_run_id="a", flow_name="pipeline"))
     assert lines.status() is None
+
+
+def test_a_step_inside_a_task_shows_until_the_task_finishes():
+    now = [0.0]
+    lines = _StageLines(clock=lambda: now[0])
+    lines.emit(record("prefect.flow_runs", "Beginning flow run", flow_run_id="a", flow_run_name="train sim-steady"))
+    lines.emit(record("pav.progress", "sft step 12/60, loss 1.234, ETA 2:10"))
+    now[0] = 30.0
+    assert lines.status() == "train sim-steady  0:30  0 tasks (0 cached)  | sft step 12/60, loss 1.234, ETA 2:10"
+    lines.emit(record("prefect.task_runs", "Finished in state Completed()", flow_run_id="a", task_run_name="sft"))
+    assert lines.status() == "train sim-steady  0:30  1 tasks (0 cached), last: sft"

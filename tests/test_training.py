@@ -1,5 +1,7 @@
 """SFT and DPO of the enhancer on a tiny Llama: masking, learning, iterative rounds, saved artifacts."""
 
+import logging
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -98,9 +100,14 @@ def test_sft_learns_the_targets_and_saves_adapter_and_merged(base, sft_model):
     assert not any(p.name.endswith(".partial") for p in out.parent.iterdir())
 
 
-def test_sft_is_deterministic_for_a_seed(base, tmp_path):
-    settings = SFTSettings(max_steps=2, learning_rate=5e-3, batch_size=4, max_length=256, lora=LORA, seed=3)
-    train_sft(enhancer_pairs(8), base, tmp_path / "a", settings)
+def test_sft_is_deterministic_for_a_seed_and_says_each_step(base, tmp_path, caplog):
+    settings = SFTSettings(max_steps=2, learning_rate=5e-3, batch_size=4, max_length=256, lora=LORA, seed=3,
+                           logging_steps=1)
+    with caplog.at_level(logging.INFO, logger="pav.progress"):
+        train_sft(enhancer_pairs(8), base, tmp_path / "a", settings)
+    steps = [r.getMessage() for r in caplog.records if r.name == "pav.progress"]
+    assert [m.split(",")[0] for m in steps] == ["sft step 1/2", "sft step 2/2"]  # for the status line
+    assert re.fullmatch(r"sft step 2/2, loss \d+\.\d{3}, ETA 0:00", steps[-1])
     train_sft(enhancer_pairs(8), base, tmp_path / "b", settings)
     a = load_file(tmp_path / "a" / "adapter" / "adapter_model.safetensors")
     b = load_file(tmp_path / "b" / "adapter" / "adapter_model.safetensors")
