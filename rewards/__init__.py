@@ -34,6 +34,7 @@ REWARDS: dict[str, str] = {
     "videoscore": "pav.rewards.videoscore:VideoScore",
     "laion-aesthetic": "pav.rewards.laion_aesthetic:LaionAesthetic",
     "mps": "pav.rewards.mps:Mps",
+    "http": "pav.rewards.http_judge:HttpReward",
 }
 
 # Named reward suites; each covers every dimension exactly once.
@@ -42,6 +43,7 @@ SUITES: dict[str, list[str]] = {
     # vocabulary in pav.data.sim_vocab, as a CLIP knows words); not a judge of real videos.
     "cv": ["cv-quality", "cv-alignment", "cv-aesthetic"],
     "gpu": ["videoscore", "laion-aesthetic", "mps"],  # the paper's reward models
+    "http": ["http"],  # a team's own reward server (rewards/http_judge.py has its protocol)
 }
 
 _loaded: dict[str, Reward] = {}  # per-process model cache

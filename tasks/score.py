@@ -62,6 +62,8 @@ def score_videos(store: Store, videos: pd.DataFrame, originals: list[str], suite
                 continue
             for (key, _), scores in zip(ok, scored):
                 rows[key].update({d: float(scores[d]) for d in reward.dimensions})
+                if scores.get("error"):  # one video's failure (a remote judge's timeout): recorded, never cached
+                    rows[key]["error"] = f"{reward.name}: {scores['error']}"
         for key, _ in ok:
             if all(np.isfinite(rows[key][d]) for d in DIMENSIONS):
                 finished.put(key, rows[key])

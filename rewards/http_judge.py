@@ -1,0 +1,88 @@
+"""A team's own reward server over HTTP: each video with its ORIGINAL prompt in, named scores out.
+
+The protocol, for whoever writes the server: one POST per video to `url`, multipart/form-data with the field
+`prompt` (the original prompt) and the file `video` (an H.264 mp4, `fps` frames a second); the answer is a JSON
+object of numbers, flat or under "scores", naming at least the configured `dimensions` (on the 1-4 band of the
+paper's dimensions, as the aggregation expects). 429, 5xx, timeouts and dropped connections are sent again
+(bounded, with backoff); anything else, or retries used up, is that video's recorded error (NaN scores), which
+the scoring stage never caches, so the next run asks again. The API key comes from the environment and is
+never stored, logged or part of a cache key.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from typing import Any, Sequence
+
+import httpx
+import numpy as np
+
+from pav.data.schemas import DIMENSIONS
+from pav.data.video import encode_mp4
+
+RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
+
+
+class HttpReward:
+    """Scores from a reward server (see the module docstring for its protocol)."""
+
+    name = "http"
+
+    def __init__(self, url: str, dimensions: Sequence[str] = DIMENSIONS, api_key_env: str | None = None,
+                 timeout_s: float = 120.0, max_retries: int = 3, backoff_s: float = 1.0, fps: float = 8.0):
+        unknown = sorted(set(dimensions) - set(DIMENSIONS))
+        if unknown or not dimensions:
+            raise ValueError(f"http reward: dimensions must be some of {', '.join(DIMENSIONS)}, got {list(dimensions)}")
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"http reward: url must start with http:// or https://, got {url!r}")
+        if timeout_s <= 0 or max_retries < 0 or backoff_s < 0 or fps <= 0:
+            raise ValueError("http reward: timeout_s and fps must be > 0, max_retries and backoff_s >= 0")
+        headers = {}
+        if api_key_env:
+            key = os.environ.get(api_key_env)
+            if not key:
+                raise ValueError(f"http reward: the environment variable {api_key_env} (its API key) is not set")
+            headers["Authorization"] = f"Bearer {key}"
+        self.dimensions = tuple(dimensions)
+        self.url, self.timeout_s, self.max_retries, self.backoff_s, self.fps = url, timeout_s, max_retries, backoff_s, fps
+        self._client = httpx.Client(timeout=timeout_s, headers=headers)
+
+    def score(self, videos: Sequence[np.ndarray], prompts: Sequence[str]) -> list[dict[str, Any]]:
+        if len(videos) != len(prompts):
+            raise ValueError(f"{len(videos)} videos but {len(prompts)} prompts")
+        return [self._one(video, prompt) for video, prompt in zip(videos, prompts)]
+
+    def _one(self, video: np.ndarray, prompt: str) -> dict[str, Any]:
+        failed = dict.fromkeys(self.dimensions, math.nan)
+        try:
+            body = encode_mp4(np.asarray(video), self.fps)
+        except ValueError as e:
+            return {**failed, "error": f"video not encodable: {e}"}
+        error = ""
+        for attempt in range(self.max_retries + 1):
+            if attempt:
+                time.sleep(self.backoff_s * 2 ** (attempt - 1))
+            try:
+                reply = self._client.post(self.url, data={"prompt": prompt}, files={"video": ("video.mp4", body, "video/mp4")})
+            except (httpx.TimeoutException, httpx.TransportError) as e:
+                error = f"{type(e).__name__} after {self.timeout_s:g} s" if isinstance(e, httpx.TimeoutException) else str(e)
+                continue
+            if reply.status_code in RETRY_STATUS:
+                error = f"HTTP {reply.status_code}"
+                continue
+            if reply.status_code != 200:
+                return {**failed, "error": f"HTTP {reply.status_code}: {reply.text[:200]}"}
+            return self._read(reply, failed)
+        return {**failed, "error": f"{error} ({self.max_retries + 1} attempts)"}
+
+    def _read(self, reply: httpx.Response, failed: dict[str, float]) -> dict[str, Any]:
+        try:
+            answer = reply.json()
+            scores = answer.get("scores", answer)
+            return {d: float(scores[d]) for d in self.dimensions}
+        except (ValueError, AttributeError, TypeError) as e:
+            return {**failed, "error": f"unreadable answer ({type(e).__name__}): {reply.text[:200]}"}
+        except KeyError as e:
+            return {**failed, "error": f"the answer names no {e.args[0]!r}: {reply.text[:200]}"}
