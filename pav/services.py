@@ -36,6 +36,9 @@ def stop_tree(proc: subprocess.Popen, grace: float = 20) -> None:
     proc.wait()
 
 
+STOP_GRACE_S = 20.0  # after SIGINT/SIGTERM, how long children get to stop by themselves before they are stopped
+
+
 def _run_foreground(argv: list[str], env: dict[str, str]) -> int:
     """Run a child in its own process group; SIGINT/SIGTERM are passed on and the whole group is stopped."""
     return _run_all_foreground([(argv, env)])
@@ -43,11 +46,14 @@ def _run_foreground(argv: list[str], env: dict[str, str]) -> int:
 
 def _run_all_foreground(commands: list[tuple[list[str], dict[str, str]]]) -> int:
     """Run children side by side, each in its own process group, until all have exited; SIGINT/SIGTERM
-    are passed on to each. One that dies leaves the others running (a lost GPU costs only its slot).
-    Returns the first non-zero exit code, else 0."""
+    are passed on to each, and what is still running STOP_GRACE_S later is stopped (its whole tree). One that
+    dies leaves the others running (a lost GPU costs only its slot). Returns the first non-zero exit code, else
+    0 (1 where a child had to be stopped)."""
     children = [subprocess.Popen(argv, env=env, start_new_session=True) for argv, env in commands]
+    stopping: list[float] = []  # when the first SIGINT/SIGTERM arrived
 
     def forward(signum, _frame):
+        stopping.append(time.monotonic())
         for child in children:
             with contextlib.suppress(ProcessLookupError):
                 child.send_signal(signal.SIGTERM if signum == signal.SIGTERM else signal.SIGINT)
@@ -63,6 +69,13 @@ def _run_all_foreground(commands: list[tuple[list[str], dict[str, str]]]) -> int
                         if len(children) > 1 and len(codes) < len(children):
                             print(f"worker {i + 1} of {len(children)} exited with {child.returncode}; "
                                   f"{len(children) - len(codes)} still running", file=sys.stderr, flush=True)
+                if stopping and time.monotonic() - stopping[0] > STOP_GRACE_S:
+                    # A Prefect worker sometimes takes minutes to leave after SIGTERM (seen in CI: the process
+                    # alone, no flow run left under it); a service manager would kill it long before that.
+                    late = [i + 1 for i in range(len(children)) if i not in codes]
+                    print(f"worker(s) {late} still running {STOP_GRACE_S:.0f} s after the signal: stopping them",
+                          file=sys.stderr, flush=True)
+                    break
                 time.sleep(0.2)
             except KeyboardInterrupt:
                 continue
@@ -70,7 +83,9 @@ def _run_all_foreground(commands: list[tuple[list[str], dict[str, str]]]) -> int
         for s, handler in previous.items():
             signal.signal(s, handler)
         for child in children:
-            stop_tree(child)
+            stop_tree(child, grace=5)
+    if len(codes) < len(children):
+        return 1
     return next((c for c in codes.values() if c), 0)
 
 

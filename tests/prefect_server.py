@@ -34,12 +34,13 @@ def prefect_env(home: Path, api_url: str) -> dict[str, str]:
 
 
 def stop_worker(proc: subprocess.Popen, wait: float, log: Path) -> None:
-    """SIGTERM a worker (its graceful shutdown), wait, then stop what is left. A worker still alive after
-    `wait` is not the caller's question: its process tree is appended to `log`, so the slow shutdown is
-    on record (tests/test_services.py asserts a clean one), and stop() kills it."""
+    """SIGTERM a `pav worker` and assert it leaves within `wait` seconds, its whole tree with it (it gives its
+    Prefect workers pav.services.STOP_GRACE_S, then stops them). If not, its process tree goes to `log` and
+    the teardown fails after stopping it."""
     proc.send_signal(signal.SIGTERM)
     try:
         proc.wait(wait)
+        return
     except subprocess.TimeoutExpired:
         import psutil
 
@@ -52,6 +53,7 @@ def stop_worker(proc: subprocess.Popen, wait: float, log: Path) -> None:
                               f"{flow_run_of(member.environ().get('PREFECT__FLOW_RUN_ID'))}\n")
     finally:
         stop(proc)
+    raise AssertionError(f"pav worker {proc.pid} still running {wait:.0f} s after SIGTERM; its tree is in {log}")
 
 
 def flow_run_of(run_id: str | None) -> str:

@@ -71,12 +71,11 @@ def wait_final(run_id: str, timeout: float = 240):
 
 @pytest.fixture(scope="module")
 def gpu_worker(deployed):
-    """`pav worker --pool gpu` in the foreground of a child process, stopped with SIGTERM (whether it stops
-    cleanly is tests/test_services.py's question; here a slow shutdown must not fail the module)."""
+    """`pav worker --pool gpu` in the foreground of a child process; SIGTERM must stop it within 30 s."""
     proc = deployed.spawn("pav-worker-gpu", [sys.executable, "-c", "import typer; from pav.ops import worker; "
                                              "typer.run(worker)", "--pool", "gpu"])
     yield proc
-    stop_worker(proc, 90, deployed.log_dir / "worker-shutdown.log")
+    stop_worker(proc, 30, deployed.log_dir / "worker-shutdown.log")
 
 
 def schema_enum(schema: dict, model: str, field: str) -> list:

@@ -37,7 +37,7 @@ def pool(deployed):
     cpu = deployed.spawn("pav-worker-cpu", [sys.executable, "-m", "pav.cli", "worker", "--pool", "cpu"])
     yield deployed
     for proc in (cpu, gpu):
-        stop_worker(proc, 120, deployed.log_dir / "worker-shutdown.log")
+        stop_worker(proc, 30, deployed.log_dir / "worker-shutdown.log")
     deploy_all(load_config("quick"), gpus=1)
 
 

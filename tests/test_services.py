@@ -69,3 +69,19 @@ def test_stop_reaches_children_that_outlived_their_parent(tmp_path):
     harness.stop()
     gone, alive = psutil.wait_procs(orphans, timeout=10)
     assert not alive, f"left running: {[p.pid for p in alive]}"
+
+
+def test_a_child_that_ignores_sigterm_is_stopped_after_the_grace(tmp_path):
+    # A Prefect worker has taken minutes to leave after SIGTERM; `pav worker` gives it STOP_GRACE_S, then stops it.
+    stubborn = "import signal, time; signal.signal(signal.SIGTERM, lambda *a: None); print('up', flush=True); time.sleep(300)"
+    runner = ("import sys, pav.services as s; s.STOP_GRACE_S = 2; "
+              f"sys.exit(s._run_all_foreground([([sys.executable, '-c', {stubborn!r}], dict(__import__('os').environ))]))")
+    proc = subprocess.Popen([sys.executable, "-c", runner], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "up"
+    child = psutil.Process(proc.pid).children()[0]
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(20) == 1  # stopped, not exited by itself
+    assert time.monotonic() - started < 2 + 5 + 3  # the grace, stop_tree's SIGTERM wait, slack
+    assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE
+    assert "still running 2 s after the signal" in proc.stderr.read()
