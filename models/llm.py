@@ -17,6 +17,8 @@ import torch
 from transformers import (AutoModelForCausalLM, AutoTokenizer, DynamicCache, LogitsProcessor, PreTrainedModel,
                           PreTrainedTokenizerBase, TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper)
 
+from pav.data.precision import torch_dtype
+
 log = logging.getLogger(__name__)
 
 SMOLLM2 = "smollm2-135m"
@@ -80,7 +82,6 @@ def _convert_smollm2(target: Path) -> Path:
     return target
 
 
-DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 PROGRESS = logging.getLogger("pav.progress")  # pav/progress.py shows the latest message in its status line
 
 
@@ -96,15 +97,14 @@ def report_progress(what: str, done: int, total: int, started: float, extra: str
 def load_chat_model(path: str | Path, device: str = "cpu",
                     dtype: str = "fp32") -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """A model dir with merged weights, or a PEFT adapter dir (merged onto its recorded base), plus its tokenizer."""
-    if dtype not in DTYPES:
-        raise ValueError(f"unknown dtype {dtype!r}; valid: {', '.join(DTYPES)}")
+    torch_type = torch_dtype(dtype, "dtype")
     path = Path(path).resolve() if Path(path).exists() else Path(path)  # adapters record their base's path
     if (path / "adapter_config.json").is_file():
         from peft import AutoPeftModelForCausalLM
 
-        model = AutoPeftModelForCausalLM.from_pretrained(path, dtype=DTYPES[dtype]).merge_and_unload()
+        model = AutoPeftModelForCausalLM.from_pretrained(path, dtype=torch_type).merge_and_unload()
     else:
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=DTYPES[dtype])
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_type)
     tokenizer = AutoTokenizer.from_pretrained(path)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token

@@ -8,7 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Precision = Literal["fp32", "bf16", "fp16"]
+from pav.data.precision import PRECISIONS
+
+Precision = Literal[PRECISIONS]  # type: ignore[valid-type]
 
 
 class LoraSettings(BaseModel):

@@ -6,6 +6,8 @@ import pickle
 from pathlib import Path
 
 import torch
+
+from pav.data.precision import torch_dtype
 from safetensors.torch import load_file
 from torch import nn
 
@@ -37,11 +39,6 @@ def load_into(module: nn.Module, state_dict: dict[str, torch.Tensor], path: str 
     return module
 
 
-DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
-
-
 def dtype_from(name: str) -> torch.dtype:
     """The torch dtype for "bf16" / "fp16" / "fp32"."""
-    if name not in DTYPES:
-        raise ValueError(f"unknown torch_dtype {name!r}; valid: {', '.join(DTYPES)}")
-    return DTYPES[name]
+    return torch_dtype(name)

@@ -9,9 +9,9 @@ import diffusers
 import numpy as np
 import torch
 
+from pav.data.precision import torch_dtype as to_torch_dtype
 from pav.models.generators import Video
 
-DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
 # Shapes that pipeline families render as asked (diffusers 0.42: Wan and LTX round the frame count silently, their
 # check_inputs reject other sizes): class-name prefix -> (frames are k*n + 1 for this k, height and width multiple).
 SHAPE_RULES: dict[str, tuple[int, int]] = {"Wan": (4, 16), "LTX": (8, 32), "HunyuanVideo15": (4, 16)}
@@ -40,8 +40,7 @@ class DiffusersVideo:
         enable_vae_tiling: bool = False,
         call_kwargs: dict[str, Any] | None = None,
     ):
-        if torch_dtype not in DTYPES:
-            raise ValueError(f"unknown torch_dtype {torch_dtype!r}; valid: {', '.join(DTYPES)}")
+        dtype = to_torch_dtype(torch_dtype)
         for option, value in [("num_frames", num_frames), ("height", height), ("width", width),
                               ("num_inference_steps", num_inference_steps), ("batch_size", batch_size), ("fps", fps)]:
             if value <= 0:
@@ -53,7 +52,7 @@ class DiffusersVideo:
         )
         self.device, self.batch_size = device, batch_size
         check_shape(_class_name(model, pipeline), num_frames, height, width)  # before loading gigabytes
-        self.pipe = _pipeline_class(pipeline).from_pretrained(model, dtype=DTYPES[torch_dtype])
+        self.pipe = _pipeline_class(pipeline).from_pretrained(model, dtype=dtype)
         self.pipe.set_progress_bar_config(disable=True)
         check_shape(type(self.pipe).__name__, num_frames, height, width)
         self.accepted = _call_parameters(type(self.pipe))
