@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from pav.models.llm import SharedPrefix, generate_chat, load_chat_model
+from pav.models.training_settings import INSTRUCTION_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -22,15 +24,38 @@ TASK_INSTRUCTION = (
     "a single video description per user request.\n"
     "You should refactor the entire description to integrate the suggestions. Original prompt:\n"
 )
+SHORT_INSTRUCTION = ("Rewrite the user's video prompt for a text-to-video model: keep everything it says and "
+                     "add details that fit it. Reply with the new prompt only.")
+INSTRUCTIONS = INSTRUCTION_NAMES  # booster: the official one, in the user turn; short: a system line
+INSTRUCTION_FILE = "enhancer.json"  # in a trained model's dir: the instruction its chats start with
 REPEAT_NGRAM = 3
 MAX_REPEATED_NGRAM_FRACTION = 0.5
 
 
-def chat_messages(prompt: str) -> list[dict[str, str]]:
+def chat_messages(prompt: str, instruction: str = "booster") -> list[dict[str, str]]:
     """The enhancer's chat for one original prompt, identical at training and inference."""
     if not isinstance(prompt, str) or not prompt.strip():
         raise ValueError(f"prompt to enhance is empty: {prompt!r}")
+    if instruction == "short":  # as the system turn, so the chat template adds no default system text either
+        return [{"role": "system", "content": SHORT_INSTRUCTION}, {"role": "user", "content": prompt.strip()}]
+    if instruction != "booster":
+        raise ValueError(f"unknown enhancer instruction {instruction!r}; valid: {', '.join(INSTRUCTIONS)}")
     return [{"role": "user", "content": f"{TASK_INSTRUCTION}{prompt.strip()}\nNew prompt:"}]
+
+
+def instruction_of(model_dir: str | Path) -> str:
+    """The instruction a trained enhancer's chats start with (recorded at training); booster for any other model."""
+    recorded = Path(model_dir) / INSTRUCTION_FILE
+    if not recorded.is_file():
+        return "booster"
+    name = json.loads(recorded.read_text())["instruction"]
+    if name not in INSTRUCTIONS:
+        raise ValueError(f"{recorded}: unknown instruction {name!r}; valid: {', '.join(INSTRUCTIONS)}")
+    return name
+
+
+def record_instruction(model_dir: str | Path, instruction: str) -> None:
+    (Path(model_dir) / INSTRUCTION_FILE).write_text(json.dumps({"instruction": instruction}) + "\n")
 
 
 def is_degenerate(text: str) -> bool:
@@ -83,20 +108,23 @@ class Enhancer:
     """Batched prompt enhancement with a chat model; degenerate rewrites fall back to the original, and a
     phrase said twice is said once."""
 
-    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase):
+    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, instruction: str = "booster"):
         self.model = model
         self.tokenizer = tokenizer
+        self.instruction = instruction
         # Every chat starts with the task instruction: learn its tokens from two unlike prompts, so that a
         # single request (pav serve) reuses the instruction's keys and values too.
         self.shared_prefix = SharedPrefix(model)
-        probes = [tokenizer.apply_chat_template(chat_messages(p), add_generation_prompt=True, tokenize=False)
+        probes = [tokenizer.apply_chat_template(chat_messages(p, instruction), add_generation_prompt=True,
+                                                tokenize=False)
                   for p in ("a cat", "Zebras run")]
         self.shared_prefix.learn([tokenizer(text, add_special_tokens=False)["input_ids"] for text in probes])
 
     @classmethod
     def from_pretrained(cls, path: str | Path, device: str = "cpu", dtype: str = "fp32") -> Enhancer:
-        """Load merged weights or a LoRA adapter dir (on top of its base); dtype fp32, bf16 or fp16."""
-        return cls(*load_chat_model(path, device, dtype))
+        """Load merged weights or a LoRA adapter dir (on top of its base), with the instruction it was trained
+        with; dtype fp32, bf16 or fp16."""
+        return cls(*load_chat_model(path, device, dtype), instruction=instruction_of(path))
 
     def enhance(
         self,
@@ -111,7 +139,7 @@ class Enhancer:
         no_repeat_ngram_size: int = NO_REPEAT_NGRAM,
     ) -> list[str] | list[list[str]]:
         """One rewrite per prompt (a list of num_return_sequences rewrites when it is above 1)."""
-        conversations = [chat_messages(p) for p in prompts]
+        conversations = [chat_messages(p, self.instruction) for p in prompts]
         replies = generate_chat(self.model, self.tokenizer, conversations, num_return_sequences=num_return_sequences,
                                 temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, seed=seed,
                                 batch_size=batch_size, no_repeat_ngram_size=no_repeat_ngram_size, top_k=top_k,

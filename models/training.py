@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from transformers import PrinterCallback, TrainerCallback
 from trl import DPOConfig, DPOTrainer, SFTConfig, SFTTrainer
 
-from pav.models.enhancer import chat_messages
+from pav.models.enhancer import chat_messages, instruction_of, record_instruction
 from pav.models.llm import load_chat_model, report_progress
 from pav.models.training_settings import DPOSettings, LoraSettings, SFTSettings
 
@@ -41,17 +41,17 @@ def _assistant(text: str) -> list[dict[str, str]]:
     return [{"role": "assistant", "content": text.strip()}]
 
 
-def sft_dataset(pairs: pd.DataFrame) -> Dataset:
+def sft_dataset(pairs: pd.DataFrame, instruction: str = "booster") -> Dataset:
     """prompt/completion pairs as TRL conversational prompt-completion rows."""
     _require_columns(pairs, ("prompt", "completion"), "SFT pairs")
-    return Dataset.from_list([{"prompt": chat_messages(p), "completion": _assistant(c)}
+    return Dataset.from_list([{"prompt": chat_messages(p, instruction), "completion": _assistant(c)}
                               for p, c in zip(pairs["prompt"], pairs["completion"])])
 
 
-def dpo_dataset(triplets: pd.DataFrame) -> Dataset:
+def dpo_dataset(triplets: pd.DataFrame, instruction: str = "booster") -> Dataset:
     """prompt/chosen/rejected texts as TRL conversational preference rows."""
     _require_columns(triplets, ("prompt", "chosen", "rejected"), "DPO triplets")
-    return Dataset.from_list([{"prompt": chat_messages(p), "chosen": _assistant(c), "rejected": _assistant(r)}
+    return Dataset.from_list([{"prompt": chat_messages(p, instruction), "chosen": _assistant(c), "rejected": _assistant(r)}
                               for p, c, r in zip(triplets["prompt"], triplets["chosen"], triplets["rejected"])])
 
 
@@ -79,7 +79,8 @@ def sft_trainer(pairs: pd.DataFrame, base: Path, settings: SFTSettings, scratch:
     """An SFTTrainer with a fresh LoRA on base; loss on the assistant turn only."""
     model, tokenizer = load_chat_model(base, dtype=settings.dtype)
     args = SFTConfig(**_common_args(settings, scratch), completion_only_loss=True)
-    return SFTTrainer(model=model, args=args, train_dataset=sft_dataset(pairs), processing_class=tokenizer,
+    return SFTTrainer(model=model, args=args, train_dataset=sft_dataset(pairs, settings.instruction),
+                      processing_class=tokenizer,
                       peft_config=_lora(settings.lora))
 
 
@@ -89,22 +90,23 @@ def dpo_trainer(triplets: pd.DataFrame, policy: Path, settings: DPOSettings, scr
     losses = (dict(loss_type=[settings.loss_type, "sft"], loss_weights=[1.0, settings.sft_weight])
               if settings.sft_weight else dict(loss_type=[settings.loss_type]))
     args = DPOConfig(**_common_args(settings, scratch), beta=settings.beta, ld_alpha=settings.ld_alpha, **losses)
-    return DPOTrainer(model=model, ref_model=None, args=args, train_dataset=dpo_dataset(triplets),
-                      processing_class=tokenizer, peft_config=_lora(settings.lora))
+    return DPOTrainer(model=model, ref_model=None, args=args,
+                      train_dataset=dpo_dataset(triplets, instruction_of(policy)), processing_class=tokenizer,
+                      peft_config=_lora(settings.lora))
 
 
 def train_sft(pairs: pd.DataFrame, base: Path, out_dir: Path, settings: SFTSettings,
               card: dict | None = None) -> dict:
     """Supervised fine-tuning on (prompt, completion); saves out_dir/adapter and out_dir/merged."""
     return _train("sft", lambda scratch: sft_trainer(pairs, Path(base), settings, scratch),
-                  Path(base), Path(out_dir), settings, card or {}, len(pairs))
+                  Path(base), Path(out_dir), settings, card or {}, len(pairs), settings.instruction)
 
 
 def train_dpo(triplets: pd.DataFrame, policy: Path, out_dir: Path, settings: DPOSettings,
               card: dict | None = None) -> dict:
     """One DPO round on (prompt, chosen, rejected) against the frozen policy; saves adapter and merged."""
     return _train("dpo", lambda scratch: dpo_trainer(triplets, Path(policy), settings, scratch),
-                  Path(policy), Path(out_dir), settings, card or {}, len(triplets))
+                  Path(policy), Path(out_dir), settings, card or {}, len(triplets), instruction_of(policy))
 
 
 class _StepProgress(TrainerCallback):
@@ -120,7 +122,7 @@ class _StepProgress(TrainerCallback):
 
 
 def _train(method: str, build, base: Path, out_dir: Path, settings: SFTSettings | DPOSettings, card: dict,
-           rows: int) -> dict:
+           rows: int, instruction: str) -> dict:
     # Written to a staging dir and renamed, so a killed run never leaves a half-saved model in out_dir.
     staging = out_dir.with_name(f".{out_dir.name}.partial")
     shutil.rmtree(staging, ignore_errors=True)
@@ -148,6 +150,8 @@ def _train(method: str, build, base: Path, out_dir: Path, settings: SFTSettings 
     merged = model.merge_and_unload()
     merged.save_pretrained(staging / "merged")
     tokenizer.save_pretrained(staging / "merged")
+    for saved in ("adapter", "merged"):  # the next round, evaluation and serving chat the way it was trained
+        record_instruction(staging / saved, instruction)
     _write_card(staging / "merged" / "README.md", method, base, settings, metrics, card)
     shutil.rmtree(staging / "scratch", ignore_errors=True)
     shutil.rmtree(out_dir, ignore_errors=True)

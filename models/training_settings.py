@@ -43,8 +43,16 @@ class TrainerSettings(BaseModel):
     logging_steps: int = Field(1, ge=1, description="optimizer steps between logged metrics")
 
 
+INSTRUCTION_NAMES = ("booster", "short")  # models/enhancer.py: INSTRUCTIONS
+
+
 class SFTSettings(TrainerSettings):
     """LoRA SFT on (original, target) pairs (the defaults suit SmolLM2-135M on the CPU)."""
+
+    instruction: Literal[INSTRUCTION_NAMES] = Field(  # type: ignore[valid-type]
+        "booster", description="what every chat of the enhancer says before the prompt: booster (the paper's, "
+                               "~140 tokens) or short (one line, ~30: training and sampling several times cheaper); "
+                               "DPO rounds, evaluation and serving use the one the model was trained with")
 
 
 class DPOSettings(TrainerSettings):

@@ -2,6 +2,7 @@
 
 import logging
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -9,7 +10,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from pav.models.enhancer import chat_messages
+from pav.models.enhancer import Enhancer, chat_messages, instruction_of
 from pav.models.llm import generate_chat, load_chat_model
 from pav.models.training import (
     DPOSettings,
@@ -37,9 +38,9 @@ def overlap(reply: str, target: str) -> float:
     return sum(w in reply_words for w in target_words) / len(target_words)
 
 
-def completion_logprob(model, tokenizer, prompt: str, completion: str) -> float:
+def completion_logprob(model, tokenizer, prompt: str, completion: str, instruction: str = "booster") -> float:
     """Summed log-probability of the assistant turn given the enhancer chat."""
-    messages = chat_messages(prompt)
+    messages = chat_messages(prompt, instruction)
     context = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
     full = tokenizer.apply_chat_template(messages + [{"role": "assistant", "content": completion}], tokenize=False)
     context_len = len(tokenizer(context, add_special_tokens=False)["input_ids"])
@@ -174,7 +175,8 @@ def test_dpo_candidates_lead_with_the_greedy_rewrite_that_evaluation_sees(tmp_pa
     from pav.tasks.train import sample
 
     store = Store(tmp_path / "run")
-    model = store.put_dir(trained_tiny_enhancer(), "models/sft-tiny")
+    # put_dir moves a directory: move a copy, the session's tiny enhancer is shared with other modules
+    model = store.put_dir(shutil.copytree(trained_tiny_enhancer(), tmp_path / "sft-tiny"), "models/sft-tiny")
     texts = vbench_prompts()[20:24]
     prompts = store.write_table("prompts", "dpo/prompts", "four", pd.DataFrame(
         {"prompt_id": [f"p{i}" for i in range(4)], "prompt": texts, "source": "test"}))
@@ -190,3 +192,25 @@ def test_dpo_candidates_lead_with_the_greedy_rewrite_that_evaluation_sees(tmp_pa
     assert led["operator"].tolist() == ["dpo-1/greedy", "dpo-1/sampled", "dpo-1/sampled"] * 4  # DPO's filter reads it
     assert set(plain["operator"]) == {"dpo-1/sampled"}
     assert plain.groupby("prompt_id", sort=False)["prompt"].first().tolist() != greedy  # hot samples differ
+
+
+def test_the_instruction_a_model_was_trained_with_goes_with_it(base, tmp_path):
+    # short: one system line instead of the booster's ~140 tokens in every chat; the next DPO round, evaluation
+    # and serving must chat the way the model was trained
+    data = enhancer_pairs(8)
+    settings = SFTSettings(max_steps=8, learning_rate=5e-3, batch_size=4, max_length=256, lora=LORA, instruction="short")
+    train_sft(data, base, tmp_path / "sft", settings)
+    assert instruction_of(tmp_path / "sft" / "merged") == instruction_of(tmp_path / "sft" / "adapter") == "short"
+    model, tokenizer = load_chat_model(tmp_path / "sft" / "merged")
+    short = [completion_logprob(model, tokenizer, p, c, "short") for p, c in zip(data.prompt, data.completion)]
+    booster = [completion_logprob(model, tokenizer, p, c) for p, c in zip(data.prompt, data.completion)]
+    assert sum(short) > sum(booster)  # it learnt the targets under the chat it was trained with
+    dpo = DPOSettings(max_steps=2, learning_rate=5e-3, batch_size=4, max_length=256, lora=LORA)
+    train_dpo(triplets(4), tmp_path / "sft" / "merged", tmp_path / "dpo", dpo)
+    assert instruction_of(tmp_path / "dpo" / "merged") == "short"
+    assert Enhancer.from_pretrained(tmp_path / "dpo" / "merged").instruction == "short"
+    assert instruction_of(base) == "booster"  # a model nobody trained here: the paper's instruction
+    lengths = {name: len(tokenizer(tokenizer.apply_chat_template(chat_messages("a cat", name), add_generation_prompt=True,
+                                                                 tokenize=False))["input_ids"])
+               for name in ("booster", "short")}
+    assert lengths["short"] < lengths["booster"] / 2, lengths
