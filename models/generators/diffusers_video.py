@@ -56,7 +56,7 @@ class DiffusersVideo:
         self.pipe.set_progress_bar_config(disable=True)
         check_shape(type(self.pipe).__name__, num_frames, height, width)
         self.accepted = _call_parameters(type(self.pipe))
-        if "guidance_scale" not in self.accepted and "guider" in self.pipe.components:
+        if self.accepted is not None and "guidance_scale" not in self.accepted and "guider" in self.pipe.components:
             # HunyuanVideo-1.5 and modular pipelines take guidance from their guider, not from the call
             self.pipe.register_modules(guider=self.pipe.guider.new(guidance_scale=guidance_scale))
         if enable_model_cpu_offload:
