@@ -172,7 +172,8 @@ SHOTS: dict[str, tuple[str, ...]] = {
 # Words that describe how a kind of subject looks, said in any phrasing ("its fur glistening"): the head noun of
 # each appearance phrase, but for the words that would describe anything.
 LOOK_WORDS: dict[str, frozenset[str]] = {
-    g: frozenset(p.split()[-1] for p in v) - {"texture", "surface", "edges", "wear", "sheen"} for g, v in APPEARANCE.items()}
+    g: frozenset(p.split()[-1] for p in v) - {"texture", "surface", "edges", "wear", "sheen"}
+    for g, v in APPEARANCE.items()}
 _SMALL = {"food", "tableware", "devices", "plants", "instruments", "sports", "belongings", "street_fixtures"}
 
 KINDS = ("camera", "lighting", "scene", "subject", "motion")

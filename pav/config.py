@@ -52,8 +52,8 @@ class IntentConfig(Section):
 
 class RewardConfig(Section):
     suite: SuiteName = Field("cv", description="Reward suite covering the seven dimensions: cv (weight-free, a judge "
-                                               "built for the simulated world), gpu (VideoScore, LAION aesthetic, MPS) or http "
-                                               "(your reward server: options.http.url)")
+                                               "built for the simulated world), gpu (VideoScore, LAION aesthetic, "
+                                               "MPS) or http (your reward server: options.http.url)")
     options: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Per-reward backend options (weights paths, device, ...)")
     aggregation: AggregationConfig = Field(
