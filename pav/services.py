@@ -49,7 +49,7 @@ def _run_all_foreground(commands: list[tuple[list[str], dict[str, str]]]) -> int
     are passed on to each, and what is still running STOP_GRACE_S later is stopped (its whole tree). One that
     dies leaves the others running (a lost GPU costs only its slot). Returns the first non-zero exit code, else
     0 (1 where a child had to be stopped)."""
-    children = [subprocess.Popen(argv, env=env, start_new_session=True) for argv, env in commands]
+    children: list[subprocess.Popen] = []
     stopping: list[float] = []  # when the first SIGINT/SIGTERM arrived
 
     def forward(signum, _frame):
@@ -58,9 +58,13 @@ def _run_all_foreground(commands: list[tuple[list[str], dict[str, str]]]) -> int
             with contextlib.suppress(ProcessLookupError):
                 child.send_signal(signal.SIGTERM if signum == signal.SIGTERM else signal.SIGINT)
 
+    # The handlers come first: a signal that arrives while the children start is passed on, not fatal to us.
     previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
     codes: dict[int, int] = {}
     try:
+        for argv, env in commands:
+            if not stopping:
+                children.append(subprocess.Popen(argv, env=env, start_new_session=True))
         while len(codes) < len(children):
             try:
                 for i, child in enumerate(children):
