@@ -1,5 +1,6 @@
 """Throughput of the simulated world (one thread) and mean overall per profile for original, GPT-enhanced,
-constant-suffix (a generic booster, and the camera + light suffix the old world rewarded everywhere) and
+constant-suffix (a generic booster, the camera + light suffix the old world rewarded everywhere, and the place +
+light suffixes the first content-fit world rewarded on most prompts) and
 profile-tailored prompts (details that fit each prompt, of the kinds the profile likes) on a VBench sample.
 
 Run: .venv/bin/python benchmarks/bench_world.py [--every 20]
@@ -29,7 +30,10 @@ KINDS = {  # the kinds of fitting detail each profile prefers (see models/genera
     "sim-scenic": ("scene", "lighting", "subject"),
 }
 SUFFIXES = {"booster": ", high quality, highly detailed, cinematic lighting, 4k",
-            "camera+light suffix": ", bright daylight, camera pans left slowly"}
+            "camera+light suffix": ", bright daylight, camera pans left slowly",
+            # the best suffixes the search found in the first content-fit world (2026-12-06): a place and its light
+            "place+light suffix": ", in a cozy living room, soft window light, warm lamplight",
+            "street suffix": ", on a bustling city street, street signs, passing traffic"}
 
 
 def score(videos, originals) -> pd.DataFrame:
