@@ -1,6 +1,7 @@
 """Times SFT, one DPO round and sampling of the SmolLM2-135M enhancer on CPU at a demo-like size.
 
 Usage: .venv/bin/python benchmarks/bench_train.py [--pairs 64] [--threads 2 1] [--max-length 256]
+       [--instructions booster short]
 Prints one JSON line per measurement.
 """
 
@@ -42,6 +43,8 @@ def main() -> None:
     parser.add_argument("--max-length", type=int, default=256, help="tokens per training chat")
     parser.add_argument("--sample-prompts", type=int, default=8, help="prompts for the sampling measurement")
     parser.add_argument("--skip-dpo", action="store_true", help="time SFT and sampling only")
+    parser.add_argument("--instructions", nargs="+", default=["booster"], choices=["booster", "short"],
+                        help="the enhancer instructions to compare (train.sft.instruction)")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -53,26 +56,30 @@ def main() -> None:
         rejected=lines("all_dimension_wan_extended.txt", args.pairs))
 
     with tempfile.TemporaryDirectory(prefix="pav-bench-") as scratch:
-        for threads in args.threads:
-            torch.set_num_threads(threads)
-            sft = train_sft(pairs, base, Path(scratch) / f"sft{threads}",
-                            SFTSettings(epochs=1, batch_size=8, max_length=args.max_length))
-            report(stage="sft", threads=threads, pairs=args.pairs, steps=sft["steps"], seconds=sft["seconds"],
-                   loss_first=sft["loss_first"], loss_last=sft["loss_last"])
-            if not args.skip_dpo:
-                dpo = train_dpo(triplets, Path(scratch) / f"sft{threads}" / "merged", Path(scratch) / f"dpo{threads}",
-                                DPOSettings(epochs=1, batch_size=4, max_length=args.max_length))
-                report(stage="dpo", threads=threads, triplets=args.pairs, steps=dpo["steps"],
-                       seconds=dpo["seconds"], margins_last=dpo.get("rewards/margins_last"))
-            enhancer = Enhancer.from_pretrained(Path(scratch) / f"sft{threads}" / "merged")
-            started = time.perf_counter()
-            out = enhancer.enhance(prompts[:args.sample_prompts], num_return_sequences=5, temperature=0.7,
-                                   max_new_tokens=120)
-            seconds = time.perf_counter() - started
-            report(stage="sample", threads=threads, prompts=args.sample_prompts, num_return_sequences=5,
-                   max_new_tokens=120, seconds=round(seconds, 2),
-                   prompts_per_s=round(args.sample_prompts / seconds, 3), example=out[0][0][:200])
+        for instruction in args.instructions:
+            for threads in args.threads:
+                measure(base, pairs, triplets, prompts, Path(scratch) / f"{instruction}{threads}", threads, instruction,
+                        args)
 
+
+def measure(base, pairs, triplets, prompts, out: Path, threads: int, instruction: str, args) -> None:
+    torch.set_num_threads(threads)
+    sft = train_sft(pairs, base, out / "sft", SFTSettings(epochs=1, batch_size=8, max_length=args.max_length,
+                                                           instruction=instruction))
+    report(stage="sft", instruction=instruction, threads=threads, pairs=args.pairs, steps=sft["steps"],
+           seconds=sft["seconds"], loss_first=sft["loss_first"], loss_last=sft["loss_last"])
+    if not args.skip_dpo:
+        dpo = train_dpo(triplets, out / "sft" / "merged", out / "dpo",
+                        DPOSettings(epochs=1, batch_size=4, max_length=args.max_length))
+        report(stage="dpo", instruction=instruction, threads=threads, triplets=args.pairs, steps=dpo["steps"],
+               seconds=dpo["seconds"], margins_last=dpo.get("rewards/margins_last"))
+    enhancer = Enhancer.from_pretrained(out / "sft" / "merged")
+    started = time.perf_counter()
+    texts = enhancer.enhance(prompts[:args.sample_prompts], num_return_sequences=5, temperature=0.7, max_new_tokens=120)
+    seconds = time.perf_counter() - started
+    report(stage="sample", instruction=instruction, threads=threads, prompts=args.sample_prompts,
+           num_return_sequences=5, max_new_tokens=120, seconds=round(seconds, 2),
+           prompts_per_s=round(args.sample_prompts / seconds, 3), example=texts[0][0][:200])
 
 if __name__ == "__main__":
     main()
