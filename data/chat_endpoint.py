@@ -11,14 +11,14 @@ import json
 import logging
 import os
 import tempfile
-import time
 from pathlib import Path
 from typing import Any, Protocol
 
 import openai
 
+from pav.data.backoff import attempts
+
 log = logging.getLogger(__name__)
-MAX_BACKOFF_S = 60.0
 
 
 class TransientError(Exception):
@@ -71,9 +71,7 @@ class ChatEndpoint:
 
         Raises TransientError when every attempt failed and openai.APIError for a client error (4xx).
         """
-        for attempt in range(self.max_retries + 1):
-            if attempt:
-                time.sleep(min(self.backoff_s * 2 ** (attempt - 1), MAX_BACKOFF_S))
+        for attempt in attempts(self.max_retries, self.backoff_s):
             usage.calls += 1
             try:
                 completion = self._client.chat.completions.create(model=self.model, messages=messages, **params)

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import math
 import os
-import time
 from typing import Any, Sequence
 
 import httpx
 import numpy as np
 
+from pav.data.backoff import attempts
 from pav.data.schemas import DIMENSIONS
 from pav.data.video import encode_mp4
 
@@ -61,9 +61,7 @@ class HttpReward:
         except ValueError as e:
             return {**failed, "error": f"video not encodable: {e}"}
         error = ""
-        for attempt in range(self.max_retries + 1):
-            if attempt:
-                time.sleep(self.backoff_s * 2 ** (attempt - 1))
+        for _ in attempts(self.max_retries, self.backoff_s):
             try:
                 reply = self._client.post(self.url, data={"prompt": prompt}, files={"video": ("video.mp4", body, "video/mp4")})
             except (httpx.TimeoutException, httpx.TransportError) as e:
