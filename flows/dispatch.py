@@ -24,24 +24,27 @@ from pydantic_core import to_jsonable_python
 
 from pav.config import RunConfig
 from pav.data.store import Store, content_key
-from pav.flows.units import run_unit, unit_result
+from pav.flows.units import Unit, check_call, run_unit, unit_name, unit_result
 
 GPU_DEPLOYMENT = "gpu"  # every gpu-pool deployment has this name (pav.deployments)
 GPU_WORK = f"gpu-work/{GPU_DEPLOYMENT}"
 _WAITING = {StateType.SCHEDULED, StateType.PENDING}
 
 
-def gpu_map(config: RunConfig, unit: str, calls: list[dict[str, Any]], names: list[str]) -> list[Any]:
-    """Each call's result, in order: run here in a loop, or as concurrent flow runs on the gpu pool."""
+def gpu_map(config: RunConfig, unit: Unit, calls: list[dict[str, Any]], names: list[str]) -> list[Any]:
+    """`unit(**call)` for each call (flows/units.py), results in order: run here in a loop, or as concurrent
+    flow runs on the gpu pool; `names` name the runs."""
+    for call in calls:
+        check_call(unit, call)
     if config.dispatch == "in-process":
         return [run_unit(config.store, unit, call, name) for call, name in zip(calls, names)]
     return _fan_out(config, unit, calls, names)
 
 
-def _fan_out(config: RunConfig, unit: str, calls: list[dict[str, Any]], names: list[str]) -> list[Any]:
+def _fan_out(config: RunConfig, unit: Unit, calls: list[dict[str, Any]], names: list[str]) -> list[Any]:
     store = Store(config.store)
     parent = flow_run.get_id() or "no-parent-run"
-    keys = [content_key(parent, unit, call) for call in calls]
+    keys = [content_key(parent, unit_name(unit), call) for call in calls]
     jobs = {i: _submit(config, unit, call, name, key, 0) for i, (call, name, key) in
             enumerate(zip(calls, names, keys))}
     results: list[Any] = [None] * len(calls)
@@ -79,7 +82,7 @@ def _fan_out(config: RunConfig, unit: str, calls: list[dict[str, Any]], names: l
                                     "`pav worker --pool gpu` running against this API?")
                     del jobs[i]
     if failures:  # after every sibling ended: their finished work is in the store for the retry
-        raise RuntimeError(f"{len(failures)} of {len(calls)} {unit} runs on the gpu pool failed: " + "; ".join(failures))
+        raise RuntimeError(f"{len(failures)} of {len(calls)} {unit_name(unit)} runs on the gpu pool failed: " + "; ".join(failures))
     return results
 
 
@@ -91,11 +94,11 @@ def _result_path(key: str, attempt: int) -> str:
     return f"dispatch/{key}-{attempt}.json"
 
 
-def _submit(config: RunConfig, unit: str, call: dict[str, Any], name: str, key: str,
+def _submit(config: RunConfig, unit: Unit, call: dict[str, Any], name: str, key: str,
             attempt: int) -> tuple[Any, int, float, float | None]:
     run = run_deployment(
         GPU_WORK, timeout=0, flow_run_name=name if attempt == 0 else f"{name} (attempt {attempt + 1})",
-        idempotency_key=f"{key}-{attempt}", tags=["gpu-work", unit],
-        parameters={"store": config.store, "unit": unit, "inputs": to_jsonable_python(call),
+        idempotency_key=f"{key}-{attempt}", tags=["gpu-work", unit_name(unit)],
+        parameters={"store": config.store, "unit": unit_name(unit), "inputs": to_jsonable_python(call),
                     "result_path": _result_path(key, attempt), "name": name})
     return run.id, attempt, time.monotonic(), None

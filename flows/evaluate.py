@@ -5,8 +5,9 @@ from prefect import flow
 from pav.config import RunConfig
 from pav.data.store import ArtifactRef
 from pav.flows.dispatch import gpu_map
+from pav.flows.units import render_score
 from pav.tasks import on_store
-from pav.tasks.evaluate import trained_enhancers, collect_stage, method_inputs, report_stage
+from pav.tasks.evaluate import trained_enhancers, collect_stage, method_inputs, report_stage, rewrite_stage
 from pav.tasks.prompts import check_held_out, load_prompt_set
 from pav.tasks.suffix import budget, choose_stage, finalists_stage, newest_log, screen_stage
 from pav.tasks.usage import publish_usage
@@ -17,13 +18,13 @@ def render_methods(config: RunConfig, prompts: ArtifactRef, methods: dict[str, A
                    seeds: list[int], stage: str, best_suffix: str | None = None) -> list[dict]:
     """Each method's rewrites of `prompts` rendered and scored on every seed: one run (method, candidates,
     videos, scores) per method and seed."""
-    rewrites = gpu_map(config, "rewrite", [
+    rewrites = gpu_map(config, rewrite_stage, [
         {"prompts": prompts, "method": method, "model": model, "stage": stage,
          **method_inputs(method, model, config, best_suffix)} for method, model in methods.items()],
         [f"rewrite {stage} {method}" for method in methods])
     runs = [{"method": method, "candidates": candidates, "seed": seed}
             for (method, candidates) in zip(methods, rewrites) for seed in seeds]
-    rendered = gpu_map(config, "render-score", [
+    rendered = gpu_map(config, render_score, [
         {"candidates": r["candidates"], "generator": config.generator, "rewards": config.rewards, "seed": r["seed"],
          "stage": stage} for r in runs], [f"render+score {stage} {r['method']} seed {r['seed']}" for r in runs])
     return [{"method": r["method"], "candidates": r["candidates"], **out} for r, out in zip(runs, rendered)]
@@ -40,7 +41,7 @@ def search_best_suffix(config: RunConfig, log: ArtifactRef) -> dict:
     renders = budget(log, search, config.evolve.variants)
 
     def render(candidates: ArtifactRef, step: str) -> dict:
-        return gpu_map(at, "render-score", [{"candidates": candidates, "generator": config.generator,
+        return gpu_map(at, render_score, [{"candidates": candidates, "generator": config.generator,
                                              "rewards": config.rewards, "seed": config.evolve.seed, "stage": stage}],
                        [f"render+score {stage} {step}"])[0]
 

@@ -10,6 +10,7 @@ from prefect import flow
 
 from pav.config import RunConfig
 from pav.flows.dispatch import gpu_map
+from pav.flows.units import render_score
 from pav.tasks import on_store
 from pav.tasks.mutate import mutate_shard
 from pav.tasks.pairs import collect_pairs
@@ -37,7 +38,7 @@ def evolve(config: RunConfig) -> dict:
                 for shard_logs, label in zip(logs, labels)]
             shards = [m["candidates"] for m in mutated]
             stats = [m["stats"] for m in mutated]
-        rendered = gpu_map(config, "render-score", [
+        rendered = gpu_map(config, render_score, [
             {"candidates": shard, "generator": config.generator, "rewards": config.rewards, "seed": cfg.seed,
              "stage": stage} for shard in shards],
             [f"render+score {label}" for label in labels])

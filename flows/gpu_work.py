@@ -10,7 +10,7 @@ from prefect import flow
 from pydantic_core import to_jsonable_python
 
 from pav.data.store import Store
-from pav.flows.units import run_unit
+from pav.flows.units import load_unit, run_unit, typed_inputs
 
 
 def worker_identity() -> dict[str, Any]:
@@ -21,11 +21,14 @@ def worker_identity() -> dict[str, Any]:
 
 @flow(name="gpu-work")
 def gpu_work(store: str, unit: str, inputs: dict[str, Any], result_path: str, name: str | None = None) -> dict[str, Any]:
-    """Run `unit` on `inputs` and persist its result (artifact references) as JSON at result_path in the store.
+    """Run the unit named `unit` (flows/units.py UNITS) on `inputs` and persist its result (artifact
+    references) as JSON at result_path in the store.
 
     The orchestrating run reads that file: results travel through the shared store, never by
     replaying the stage in the parent.
     """
-    result = {"unit": unit, "result": to_jsonable_python(run_unit(store, unit, inputs, name)), **worker_identity()}
+    work = load_unit(unit)
+    output = run_unit(store, work, typed_inputs(work, inputs), name)
+    result = {"unit": unit, "result": to_jsonable_python(output), **worker_identity()}
     Store(store).write_json(result_path, result)
     return result

@@ -5,11 +5,12 @@ from prefect import flow
 from pav.data.store import ArtifactRef
 from pav.config import RunConfig
 from pav.flows.dispatch import gpu_map
+from pav.flows.units import render_score
 from pav.flows.evaluate import render_methods
 from pav.tasks import on_store
 from pav.tasks.prompts import check_held_out, load_prompt_set
 from pav.tasks.dataset import training_pairs_task
-from pav.tasks.train import triplets_stage
+from pav.tasks.train import dpo_stage, sample_stage, sft_stage, triplets_stage
 from pav.tasks.validate import record_verdict_task, validate_stage
 from pav.tasks.usage import publish_usage
 from pav.flows import run_name
@@ -28,7 +29,7 @@ def train(config: RunConfig, pairs: ArtifactRef | str = "latest") -> dict:
     if isinstance(pairs, str):
         pairs = training_pairs_task(config.store, pairs)
     cfg = config.train
-    [sft] = gpu_map(config, "sft", [{"pairs": pairs, "base_model": cfg.base_model, "settings": cfg.sft}], ["sft"])
+    [sft] = gpu_map(config, sft_stage, [{"pairs": pairs, "base_model": cfg.base_model, "settings": cfg.sft}], ["sft"])
     trained = {"sft": sft}
     prompts = load_prompt_set(config.store, cfg.dpo_prompts, "dpo/prompts")
     validation = None
@@ -39,15 +40,15 @@ def train(config: RunConfig, pairs: ArtifactRef | str = "latest") -> dict:
         stage = f"dpo/round-{round_}"
         policy_name = list(trained)[-1]
         policy = trained[policy_name]["model"]
-        [candidates] = gpu_map(config, "sample", [
+        [candidates] = gpu_map(config, sample_stage, [
             {"model": policy, "prompts": prompts, "held_apart": [pairs], "sampling": cfg.sampling,
              "round_": round_, "stage": stage}], [f"sample {stage}"])
-        [rendered] = gpu_map(config, "render-score", [
+        [rendered] = gpu_map(config, render_score, [
             {"candidates": candidates, "generator": config.generator, "rewards": config.rewards,
              "seed": config.evolve.seed, "stage": stage}], [f"render+score {stage}"])
         found = triplets(candidates, rendered["scores"], cfg.dpo_aggregation, cfg.dpo_filter, config.rewards.intent,
                          round_, stage)
-        [dpo] = gpu_map(config, "dpo", [{"triplets_ref": found, "policy": policy, "settings": cfg.dpo,
+        [dpo] = gpu_map(config, dpo_stage, [{"triplets_ref": found, "policy": policy, "settings": cfg.dpo,
                                          "round_": round_}], [f"dpo {stage}"])
         trained[f"dpo-{round_}"] = {**dpo, "triplets": found}
         if validation is not None:  # the round's policy against the one it started from

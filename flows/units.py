@@ -1,14 +1,18 @@
 """The GPU work of the stages, in units a gpu worker runs whole: render + score a shard, sample, rewrite, train.
 
-A unit is a stage task (or two, for render + score) bound to the run's store. `flows.dispatch.gpu_map`
-runs units here one after another, or fans them out to the gpu pool where `flows.gpu_work` runs each.
+A unit is a stage task (sft_stage, sample_stage, ...) or render_score below, which runs two. Flows pass the
+unit itself to `flows.dispatch.gpu_map` (so an editor follows the call, and a misspelt input fails in the
+flow, before anything is sent), which runs it here or sends its name to the gpu pool, where `flows.gpu_work`
+loads it from UNITS and runs it.
 """
 
 from __future__ import annotations
 
+import inspect
 import typing
 from typing import Any, Callable
 
+from prefect import Task
 from pydantic import TypeAdapter
 
 from pav.config import GeneratorConfig, RewardConfig
@@ -17,6 +21,8 @@ from pav.data.store import ArtifactRef
 from pav.tasks import on_store
 from pav.tasks.generate import generate_shard
 from pav.tasks.score import score_shard
+
+Unit = Callable[..., Any]  # a stage task, or render_score
 
 
 def render_score(store: str, candidates: ArtifactRef, generator: GeneratorConfig, rewards: RewardConfig, seed: int,
@@ -30,10 +36,10 @@ def render_score(store: str, candidates: ArtifactRef, generator: GeneratorConfig
     return {"videos": videos, "scores": score(videos, candidates, rewards, stage)}
 
 
-# name -> a function(store, **inputs) or a stage task(**inputs), loaded on first use: a gpu run that
-# renders imports no training code (transformers, TRL), which saves seconds per run it starts.
+# Where a gpu-work run finds a unit by its name, imported on first use: a run that renders imports no
+# training code (transformers, TRL), which saves seconds per run it starts.
 UNITS: dict[str, str] = {
-    "render-score": "pav.flows.units:render_score",
+    "render_score": "pav.flows.units:render_score",
     "sample": "pav.tasks.train:sample_stage",
     "rewrite": "pav.tasks.evaluate:rewrite_stage",
     "sft": "pav.tasks.train:sft_stage",
@@ -41,28 +47,49 @@ UNITS: dict[str, str] = {
 }
 
 
-def _unit(unit: str) -> Any:
-    return load_class(UNITS, unit, "gpu unit")
+def unit_name(unit: Unit) -> str:
+    """The name a gpu-work run loads `unit` by (a stage task's name, else the function's)."""
+    name = unit.name if isinstance(unit, Task) else unit.__name__
+    if name not in UNITS or load_unit(name) is not unit:
+        raise ValueError(f"{name!r} is not a gpu unit: flows/units.py UNITS lists them ({', '.join(UNITS)})")
+    return name
 
 
-def _fn(unit: str) -> Callable:
-    return getattr(_unit(unit), "fn", _unit(unit))
+def load_unit(name: str) -> Unit:
+    return load_class(UNITS, name, "gpu unit")
 
 
-def run_unit(store: str, unit: str, inputs: dict[str, Any], name: str | None = None) -> Any:
-    """Run one unit in this process; JSON inputs (from a flow run's parameters) are validated first.
+def _function(unit: Unit) -> Callable:
+    return unit.fn if isinstance(unit, Task) else unit
+
+
+def check_call(unit: Unit, call: dict[str, Any]) -> None:
+    """A missing or unknown input names the unit and fails here, not inside a worker."""
+    signature = inspect.signature(_function(unit))
+    given = {"store": None} if unit is render_score else {}
+    try:
+        signature.bind(**given, **call)
+    except TypeError as e:
+        raise TypeError(f"gpu unit {unit_name(unit)}: {e}") from None
+
+
+def typed_inputs(unit: Unit, inputs: dict[str, Any]) -> dict[str, Any]:
+    """A unit's inputs read back from JSON (a flow run's parameters) as the types its signature names."""
+    hints = typing.get_type_hints(_function(unit))
+    return {key: TypeAdapter(hints[key]).validate_python(value) for key, value in inputs.items()}
+
+
+def run_unit(store: str, unit: Unit, inputs: dict[str, Any], name: str | None = None) -> Any:
+    """Run one unit in this process, its results kept under `store`.
 
     `name` ("render+score evolve/round-1 shard 3/6") names its task runs after the unit's stage and shard.
     """
-    fn = _fn(unit)
-    hints = typing.get_type_hints(fn)
-    typed = {key: TypeAdapter(hints[key]).validate_python(value) for key, value in inputs.items()}
-    if _unit(unit) is fn:
-        return fn(store, **typed, label=name.split(" ", 1)[-1] if name else None)
-    stage_task = on_store(store, _unit(unit))
-    return (stage_task.with_options(task_run_name=name) if name else stage_task)(**typed)
+    if unit is render_score:
+        return render_score(store, **inputs, label=name.split(" ", 1)[-1] if name else None)
+    stage_task = on_store(store, unit)
+    return (stage_task.with_options(task_run_name=name) if name else stage_task)(**inputs)
 
 
-def unit_result(unit: str, value: Any) -> Any:
+def unit_result(unit: Unit, value: Any) -> Any:
     """A unit's result read back from JSON, as its return type (artifact references)."""
-    return TypeAdapter(typing.get_type_hints(_fn(unit))["return"]).validate_python(value)
+    return TypeAdapter(typing.get_type_hints(_function(unit))["return"]).validate_python(value)

@@ -1,0 +1,40 @@
+"""GPU units are passed as functions: every registered name loads back to its unit, and a call with a missing or
+misspelt input fails in the flow, naming the unit, before any run is sent to a worker."""
+
+from __future__ import annotations
+
+import pytest
+
+from pav.config import load_config
+from pav.data.store import ArtifactRef
+from pav.flows.dispatch import gpu_map
+from pav.flows.units import UNITS, check_call, load_unit, render_score, typed_inputs, unit_name
+from pav.tasks.train import sft_stage, triplets_stage
+
+
+def test_every_registered_unit_loads_back_under_its_name():
+    for name in UNITS:
+        assert unit_name(load_unit(name)) == name
+
+
+def test_a_stage_that_is_not_a_unit_is_refused_by_name():
+    with pytest.raises(ValueError, match="'triplets' is not a gpu unit"):
+        unit_name(triplets_stage)
+
+
+def test_a_misspelt_input_fails_before_anything_runs(tmp_path):
+    config = load_config("quick", [f"store={tmp_path}", "dispatch=deployments"])  # no API: nothing may be sent
+    cfg = config.train
+    with pytest.raises(TypeError, match="gpu unit sft: .*base_model"):
+        gpu_map(config, sft_stage, [{"pairs": None, "base_modle": cfg.base_model, "settings": cfg.sft}], ["sft"])
+    with pytest.raises(TypeError, match="gpu unit render_score: .*seed"):
+        check_call(render_score, {"candidates": None, "generator": config.generator, "rewards": config.rewards,
+                                  "stage": "evolve/round-0"})
+
+
+def test_json_inputs_come_back_as_the_signatures_types(tmp_path):
+    config = load_config("quick", [f"store={tmp_path}"])
+    ref = {"root": str(tmp_path), "path": "evolve/pairs/x.parquet", "kind": "pairs"}
+    typed = typed_inputs(sft_stage, {"pairs": ref, "base_model": "smollm2-135m",
+                                     "settings": config.train.sft.model_dump(mode="json")})
+    assert isinstance(typed["pairs"], ArtifactRef) and typed["settings"] == config.train.sft
