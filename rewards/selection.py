@@ -89,7 +89,7 @@ class DPOFilter(BaseModel):
         True, description="The policy's greedy rewrite (train.sampling.greedy_candidate: what users get) is also a "
                           "rejected where the length gap alone shut it out and it trails the chosen by the margin "
                           "(or lost intent): the gap keeps sampling's length noise out of DPO, but must not shield "
-                          "the policy's own habit, such as 28-word stacks of camera moves against 16-word chosens")
+                          "the policy's own habit of writing too much")
 
 
 TRIPLET_COLUMNS = ["prompt_id", "prompt", "chosen", "rejected", "chosen_overall", "rejected_overall",
