@@ -38,3 +38,9 @@ def test_json_inputs_come_back_as_the_signatures_types(tmp_path):
     typed = typed_inputs(sft_stage, {"pairs": ref, "base_model": "smollm2-135m",
                                      "settings": config.train.sft.model_dump(mode="json")})
     assert isinstance(typed["pairs"], ArtifactRef) and typed["settings"] == config.train.sft
+
+
+def test_an_unregistered_stage_is_refused_in_process_too(tmp_path):
+    config = load_config("quick", [f"store={tmp_path}"])  # in-process: it would otherwise run here and only fail on a worker
+    with pytest.raises(ValueError, match="'triplets' is not a gpu unit"):
+        gpu_map(config, triplets_stage, [], [])
