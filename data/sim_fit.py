@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from pav.data.sim_vocab import SCENE_FAMILIES, SUBJECTS, Parsed, parse
+from pav.data.sim_vocab import SCENE_FAMILIES, SCENES, SUBJECTS, Parsed, parse
 
 # Kinds of subject: group -> its members (names in sim_vocab.SUBJECTS).
 SUBJECT_GROUPS: dict[str, str] = {
@@ -54,8 +54,7 @@ _MULTI = re.compile(r"teddy bear|man's|wine glass|hot dog|cell phone|potted plan
                     r"mouse pad|[a-z]+")
 GROUP_OF: dict[str, str] = {name: group for group, names in SUBJECT_GROUPS.items() for name in _MULTI.findall(names)}
 
-# Per kind of subject: how it looks, how its action moves (only where the prompt names an action), and the
-# places it is usually seen in (where the prompt names none).
+# Per kind of subject: how it looks, and how its action moves (only where the prompt names an action).
 _FUR = ("soft fur", "thick fur coat", "fine whiskers", "curious eyes", "fluffy tail", "glossy coat")
 _FUR_MOVEMENT = ("paws padding on the ground", "muscles rippling", "ears twitching", "kicking up dust")
 APPEARANCE: dict[str, tuple[str, ...]] = {
@@ -93,17 +92,6 @@ MOVEMENT: dict[str, tuple[str, ...]] = {
     "boats": ("a foamy wake", "bow cutting through the swell", "sails filling with wind"),
     "sports": ("a blur of speed", "a smooth arc"),
 }
-HABITATS: dict[str, tuple[str, ...]] = {
-    "pets": ("indoor_warm", "green"), "farm": ("green",), "wild": ("forest", "snow", "green"),
-    "savanna": ("green", "desert"), "hide": ("green", "desert"),
-    "feathered": ("green", "forest", "water"), "aquatic": ("water",), "people": ("city", "indoor_warm", "green"),
-    "suited": ("space", "indoor_cool"), "road": ("city", "desert"), "rail": ("city", "green"),
-    "aircraft": ("space", "city"), "boats": ("water",), "food": ("indoor_warm",), "tableware": ("indoor_warm",),
-    "furniture": ("indoor_warm",), "devices": ("indoor_cool", "indoor_warm"), "plants": ("indoor_warm", "green"),
-    "landmarks": ("city",), "sports": ("green",), "instruments": ("indoor_warm",), "street_fixtures": ("city",),
-    "belongings": ("indoor_warm", "indoor_cool"),
-}
-
 # Per kind of place (sim_vocab.SCENE_FAMILIES): its own elements and the light that belongs there; at night,
 # NIGHT_ELEMENTS and NIGHT_LIGHT instead where given, and daylight is a clash.
 ELEMENTS: dict[str, tuple[str, ...]] = {
@@ -140,16 +128,96 @@ NIGHT_WORDS = ("night", "nighttime", "midnight", "moonlit", "neon")
 # Words of a light that only the sun gives: at night such a light contradicts the prompt.
 DAY_WORDS = ("daylight", "sunlight", "sun", "sunbeams", "golden hour", "midday", "morning")
 
-# Where a prompt names no place: a phrase that names one of its subjects' usual places (place words of
-# sim_vocab.SCENES, so the place is then named and its elements and light fit).
-PLACES: dict[str, str] = {
-    "beach": "on a tropical beach", "water": "in a calm clear lake", "green": "in a lush meadow",
-    "forest": "in a quiet forest", "snow": "in the snowy mountains", "desert": "in the desert dunes",
-    "city": "on a bustling city street", "indoor_warm": "in a cozy living room", "indoor_cool": "in a modern office",
-    "space": "in outer space", "studio": "in a studio",
+# Per kind of place: phrases that name one such place, in the parser's own place words (sim_vocab.SCENES).
+PLACES: dict[str, tuple[str, ...]] = {
+    "beach": ("on a tropical beach", "on a sandy shore", "on a rocky coast"),
+    "water": ("in a calm clear lake", "on a wide river", "by a quiet pond", "on the open sea", "in a quiet harbor",
+              "on a coral reef"),
+    "green": ("in a lush meadow", "in a sunlit park", "in a flower garden", "on a quiet farm", "in a grassy field",
+              "on the open savanna", "on a soccer field", "on a golf course", "through the countryside"),
+    "forest": ("in a quiet forest", "in the pine woods", "in a misty jungle", "in a bamboo forest"),
+    "snow": ("in the snowy mountains", "on a ski slope", "on an icy glacier"),
+    "desert": ("in the desert dunes", "at a desert oasis"),
+    "city": ("on a bustling city street", "in a busy town square", "at a train station", "on an open highway",
+             "at a busy airport", "at a street market", "on an outdoor court"),
+    "indoor_warm": ("in a cozy living room", "in a rustic kitchen", "in a quiet library", "in a sunlit bedroom",
+                    "in a small cafe", "on a theater stage", "in a dining room", "in a small bakery"),
+    "indoor_cool": ("in a modern office", "in a bright bathroom", "in a busy gym", "in a science laboratory",
+                    "in a classroom", "in a supermarket"),
+    "space": ("in outer space", "on the moon"),
+    "studio": ("in a studio",),
 }
 
-_PLACE_PHRASES = set(PLACES.values())
+# Where a prompt names no place: the places its subjects are usually seen in, per kind of subject, and for the
+# subjects whose places differ from their kind's. A place in none of these families contradicts the subject.
+SITES: dict[str, tuple[str, ...]] = {
+    "pets": ("in a cozy living room", "in a sunlit park", "in a flower garden"),
+    "farm": ("on a quiet farm", "in a grassy field", "in a lush meadow"),
+    "wild": ("in a quiet forest", "in the pine woods", "in a grassy field", "in the snowy mountains"),
+    "savanna": ("on the open savanna", "in a grassy field", "in the desert dunes"),
+    "hide": ("on the open savanna", "in a grassy field", "in the desert dunes"),
+    "feathered": ("in a quiet forest", "by a quiet pond", "in a lush meadow", "in a flower garden"),
+    "aquatic": ("on a coral reef", "on the open sea", "in a calm clear lake"),
+    "people": ("on a bustling city street", "in a sunlit park", "in a cozy living room", "in a small cafe"),
+    "suited": ("in outer space", "on the moon", "in a science laboratory"),
+    "road": ("on a bustling city street", "on an open highway", "in the desert dunes"),
+    "rail": ("at a train station", "through the countryside"),
+    "aircraft": ("at a busy airport", "in outer space"),
+    "boats": ("on the open sea", "in a quiet harbor", "on a wide river"),
+    "food": ("in a rustic kitchen", "in a dining room", "in a small bakery", "at a street market"),
+    "tableware": ("in a rustic kitchen", "in a dining room", "in a small cafe"),
+    "furniture": ("in a cozy living room", "in a sunlit bedroom", "in a dining room"),
+    "devices": ("in a modern office", "in a cozy living room", "in a rustic kitchen"),
+    "plants": ("in a cozy living room", "in a flower garden", "in a modern office"),
+    "landmarks": ("in a busy town square", "on a bustling city street", "on a rocky coast"),
+    "sports": ("in a sunlit park", "on a soccer field", "in a busy gym"),
+    "instruments": ("on a theater stage", "in a cozy living room"),
+    "street_fixtures": ("on a bustling city street", "in a busy town square"),
+    "belongings": ("in a cozy living room", "in a modern office", "in a sunlit bedroom", "at a train station"),
+}
+SUBJECT_SITES: dict[str, tuple[str, ...]] = {
+    "penguin": ("on an icy glacier", "on a rocky coast"), "duck": ("by a quiet pond", "on a wide river"),
+    "owl": ("in a quiet forest", "in the pine woods"), "eagle": ("in the snowy mountains", "in the pine woods"),
+    "panda": ("in a bamboo forest",), "monkey": ("in a misty jungle", "in a bamboo forest"),
+    "camel": ("in the desert dunes", "at a desert oasis"), "squirrel": ("in a sunlit park", "in a quiet forest"),
+    "turtle": ("on a coral reef", "on a tropical beach"), "spaceship": ("in outer space", "on the moon"),
+    "airplane": ("at a busy airport",), "bench": ("in a sunlit park", "in a busy town square"),
+    "bed": ("in a sunlit bedroom",), "couch": ("in a cozy living room",), "toilet": ("in a bright bathroom",),
+    "sink": ("in a bright bathroom", "in a rustic kitchen"), "toothbrush": ("in a bright bathroom",),
+    "hair drier": ("in a bright bathroom", "in a sunlit bedroom"), "oven": ("in a rustic kitchen",),
+    "microwave": ("in a rustic kitchen",), "toaster": ("in a rustic kitchen",), "refrigerator": ("in a rustic kitchen",),
+    "laptop": ("in a modern office", "in a quiet library", "in a small cafe"), "keyboard": ("in a modern office",),
+    "book": ("in a quiet library", "in a cozy living room"), "suitcase": ("at a train station", "at a busy airport"),
+    "umbrella": ("on a bustling city street", "on a tropical beach"), "skis": ("on a ski slope",),
+    "snowboard": ("on a ski slope",), "surfboard": ("on a tropical beach", "on the open sea"),
+    "skateboard": ("on a bustling city street", "in a sunlit park"), "kite": ("in a sunlit park", "on a tropical beach"),
+    "frisbee": ("in a sunlit park", "on a tropical beach"), "lighthouse": ("on a rocky coast",),
+    "tennis racket": ("on an outdoor court",), "baseball bat": ("on a soccer field", "in a sunlit park"),
+}
+# Activities that happen in particular places: where a prompt names one, its places are these, whoever does it.
+_ACTIVITY_WORDS: dict[str, tuple[str, ...]] = {
+    "swimming diving snorkeling canoeing kayaking rowing paddling fishing sailing":
+        ("in a calm clear lake", "on a wide river", "on the open sea"),
+    "surfing": ("on a tropical beach", "on the open sea"),
+    "skiing snowboarding sledding": ("on a ski slope", "in the snowy mountains"),
+    "hiking": ("in the snowy mountains", "in a quiet forest", "in the pine woods"),
+    "cooking baking frying chopping peeling stirring": ("in a rustic kitchen",),
+    "shaving showering": ("in a bright bathroom",),
+    "sleeping napping": ("in a sunlit bedroom", "in a cozy living room"),
+    "exercising workout weightlifting lifting boxing stretching": ("in a busy gym",),
+    "basketball tennis volleyball": ("on an outdoor court", "in a busy gym"),
+    "soccer football": ("on a soccer field",), "golf golfing": ("on a golf course",),
+    "jogging picnic": ("in a sunlit park",),
+    "gardening planting watering mowing": ("in a flower garden",),
+    "reading studying": ("in a quiet library", "in a cozy living room"),
+    "typing": ("in a modern office",), "teaching lecturing": ("in a classroom",),
+    "shopping": ("at a street market", "in a supermarket"),
+    "singing performing": ("on a theater stage",),
+}
+ACTIVITY_SITES: dict[str, tuple[str, ...]] = {w: sites for ws, sites in _ACTIVITY_WORDS.items() for w in ws.split()}
+
+_PLACE_OF = {phrase: family for family, phrases in PLACES.items() for phrase in phrases}
+_PLACE_PHRASES = set(_PLACE_OF)
 # Kinds of place that one shot can show together (a river through a forest, a park in a city). A place phrase
 # (PLACES) of any other kind contradicts the place the prompt is in (a fox in a snowy field "in a cozy living
 # room"), as a place's elements on another place do.
@@ -157,8 +225,11 @@ NEIGHBOURS = {frozenset(pair) for pair in (
     ("beach", "water"), ("water", "green"), ("water", "forest"), ("water", "city"), ("green", "forest"),
     ("snow", "forest"), ("snow", "water"), ("snow", "green"), ("green", "city"), ("indoor_warm", "indoor_cool"),
     ("desert", "beach"))}
-_PLACE_OF = {phrase: family for family, phrase in PLACES.items()}
-_PLACE_PATTERN = re.compile(r"(?<![a-z0-9'-])(" + "|".join(map(re.escape, _PLACE_OF)) + r")(?![a-z0-9'-])")
+_PLACE_PATTERN = re.compile(r"(?<![a-z0-9'-])(" + "|".join(map(re.escape, sorted(_PLACE_OF, key=len, reverse=True)))
+                            + r")(?![a-z0-9'-])")
+# The place words of each place phrase ("living room" in "in a cozy living room"): a phrase that says a place the
+# prompt already names restates it.
+_PLACE_WORDS = {phrase: tuple(w for w in SCENES if re.search(rf"\b{re.escape(w)}\b", phrase)) for phrase in _PLACE_OF}
 
 # Shots that fit what is going on (the camera kind): a named action, a small still thing, something tall,
 # a place without a subject, people at rest.
@@ -195,7 +266,8 @@ class Setting:
 
     groups: frozenset[str] = frozenset()
     places: frozenset[str] = frozenset()  # the place named (first), else none
-    habitats: frozenset[str] = frozenset()  # where its subjects are usually seen
+    sites: tuple[str, ...] = ()  # where its activity happens, else where its subjects are usually seen (PLACES)
+    habitats: frozenset[str] = frozenset()  # the kinds of place of its sites
     action: bool = False
     night: bool = False
     shots: frozenset[str] = frozenset()
@@ -215,9 +287,12 @@ class Fit:
 
 
 def setting_of(core: Parsed, tokens: list[str]) -> Setting:
-    groups = frozenset(GROUP_OF[s.name] for s, _, _ in core.subjects if s.name in GROUP_OF)
+    names = [s.name for s, _, _ in core.subjects if s.name in GROUP_OF]
+    groups = frozenset(GROUP_OF[n] for n in names)
     places = frozenset({core.scene} if core.scene else ())
-    habitats = frozenset(f for g in groups for f in HABITATS[g])
+    activity = [site for t in tokens for site in ACTIVITY_SITES.get(t, ())]
+    sites = tuple(dict.fromkeys(activity or [site for n in names for site in SUBJECT_SITES.get(n, SITES[GROUP_OF[n]])]))
+    habitats = frozenset(_PLACE_OF[site] for site in sites)
     night = any(t.startswith(w) for t in tokens for w in NIGHT_WORDS)
     shots = set()
     if core.motion is not None and not core.static:
@@ -230,7 +305,7 @@ def setting_of(core: Parsed, tokens: list[str]) -> Setting:
         shots.add("tall")
     if not core.subjects and core.scene:
         shots.add("landscape")
-    return Setting(groups, places, habitats, "action" in shots, night, frozenset(shots))
+    return Setting(groups, places, sites, habitats, "action" in shots, night, frozenset(shots))
 
 
 def fitting_details(setting: Setting) -> dict[str, tuple[str, ...]]:
@@ -246,7 +321,7 @@ def fitting_details(setting: Setting) -> dict[str, tuple[str, ...]]:
         if not setting.night:
             out["lighting"] += LIGHT[place]
     if not setting.places:
-        out["scene"] += [PLACES[h] for h in sorted(setting.habitats)]
+        out["scene"] += setting.sites
     if setting.night:
         out["lighting"] += NIGHT_LIGHT
     for shot in sorted(setting.shots):
@@ -310,6 +385,26 @@ def _inside(phrase: str) -> dict[str, int]:
             "unknown": q.unknown}
 
 
+def _second_places(text: str, core_text: str) -> int:
+    """Place phrases that put the prompt somewhere else: a second place of the same kind (a restaurant "in a cozy
+    living room", a park "in a lush meadow") or of a kind one shot cannot show with it. A phrase that restates the
+    place named ("a beach, on a tropical beach") or widens it to a neighbouring kind (a river "in a quiet forest")
+    is no clash. The place phrases' own words count as nothing else (one place each)."""
+    said = list(dict.fromkeys(_PLACE_PATTERN.findall(text)))
+    if not said:
+        return 0
+    rest = _PLACE_PATTERN.sub(" , ", core_text)
+    named = parse(rest).scene
+    anchor = named or _PLACE_OF[said[0]]
+    clashes = 0
+    for phrase in said if named else said[1:]:
+        family = _PLACE_OF[phrase]
+        if any(re.search(rf"\b{re.escape(w)}\b", rest) for w in _PLACE_WORDS[phrase]):
+            continue
+        clashes += family == anchor or frozenset((anchor, family)) not in NEIGHBOURS
+    return clashes
+
+
 def assess(prompt: str) -> Fit:
     """The fitting and clashing details of a prompt (see the module docstring)."""
     text = " ".join(prompt.lower().split())
@@ -326,12 +421,14 @@ def assess(prompt: str) -> Fit:
         verdict = _verdict(phrase, kind, setting, fits)
         {"fits": fit.fitting, "clashes": fit.clashing, "neutral": fit.neutral}[verdict][kind] += 1
     first = next(iter(setting.places), None)  # the place named first: the original's, or the first place phrase
-    others = {_PLACE_OF[p] for p in _PLACE_PATTERN.findall(text)} - {first}
-    fit.clashing["scene"] += sum(frozenset((first, o)) not in NEIGHBOURS for o in others)
+    fit.clashing["scene"] += _second_places(text, core_text)
     if first and first != "studio" and setting.habitats and not any(
             first == h or frozenset((first, h)) in NEIGHBOURS for h in setting.habitats):
-        fit.clashing["scene"] += 2  # a place none of its subjects is seen in (a shark in a cozy living room): the
-        # whole scene contradicts the subject, worse than one misplaced detail
+        fit.clashing["scene"] += 2  # a place none of its subjects is seen in (a shark in a cozy living room), or
+        # where its activity never happens (canoeing in a library): the whole scene contradicts the prompt
+    for phrase in dict.fromkeys(_PLACE_PATTERN.findall(text)):  # a place phrase counts as its place, nothing more
+        for key, n in _inside(phrase).items():
+            fit.covered[key] = fit.covered.get(key, 0) + (n - 1 if key == "scene_terms" else n)
     words = set(re.findall(r"[a-z]+", text))
     fit.described = bool(fit.fitting["subject"]) or any(LOOK_WORDS[g] & words for g in setting.groups)
     if setting.night:  # sunlight words outside the table: "bright daylight" on a night street
@@ -340,5 +437,8 @@ def assess(prompt: str) -> Fit:
 
 
 assert set(ELEMENTS) == set(LIGHT) == set(SCENE_FAMILIES), "every place family needs elements and light"
-assert set(APPEARANCE) == set(SUBJECT_GROUPS) == set(HABITATS), "every subject group needs appearance and habitats"
+assert set(APPEARANCE) == set(SUBJECT_GROUPS) == set(SITES), "every subject group needs appearance and places"
+assert set(SUBJECT_SITES) <= set(GROUP_OF), "SUBJECT_SITES names subjects of the world"
+assert {p for t in (SITES, SUBJECT_SITES, ACTIVITY_SITES) for v in t.values() for p in v} <= _PLACE_PHRASES, \
+    "every site is a place phrase of PLACES"
 assert set(GROUP_OF) == set(SUBJECTS), "every subject of the world has a kind"

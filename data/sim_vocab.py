@@ -114,14 +114,16 @@ SCENE_FAMILIES: dict[str, tuple[tuple[int, int, int], tuple[int, int, int], floa
 }
 _SCENE_WORDS = {
     "beach": "beach coast coastal shore sand seaside island tropical",
-    "water": "ocean sea river lake pond underwater reef coral waterfall harbor seine pool canal waves",
+    "water": "ocean sea river lake pond underwater reef coral waterfall harbor seine pool canal waves lakeside "
+             "riverside riverbank",
     "green": "park garden field meadow lawn grass farm barn courtyard golf course football field valley "
-             "soccer field vineyard countryside village campus",
+             "soccer field vineyard countryside village campus savanna grassland prairie",
     "forest": "forest jungle woods rainforest bamboo forest swamp",
     "snow": "snow snowy mountain mountains glacier ski slope canyon canyons peaks ice arctic cliff",
     "desert": "desert dunes oasis petra volcano badlands mars",
     "city": "street city town alley road highway parking lot gas station crosswalk bridge downtown market "
-            "square building skyscraper rooftop shanghai paris tokyo station train station bund plaza",
+            "square building skyscraper rooftop shanghai paris tokyo station train station bund plaza airport "
+            "runway court",
     "indoor_warm": "kitchen bedroom living room cafe restaurant bar library bakery tea room teahouse "
                    "dining room attic barn interior theater mansion palace castle museum",
     "indoor_cool": "bathroom gymnasium gym hospital office laboratory supermarket classroom shower "

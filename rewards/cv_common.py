@@ -63,8 +63,8 @@ def colour_mask(hsv: np.ndarray, colour: str) -> np.ndarray:
         dh = np.abs(h - centre)
         dh = np.minimum(dh, 180 - dh)
         return (dh <= tol) & (s >= MIN_SAT) & (v >= MIN_VAL)
-    if colour == "white":
-        return (s < 50) & (v > 200)
+    if colour == "white":  # up to the chromatic floor: white under warm light (golden hour) is still white
+        return (s < MIN_SAT) & (v > 200)
     if colour == "black":
         return v < 50
     if colour == "brown":

@@ -117,9 +117,10 @@ def test_the_tables_cover_every_subject_group_and_place():
     for phrase in DETAILS:  # a detail never names a subject, a colour or a motion, so it never changes the meaning
         p = parse(phrase)
         assert not p.subjects and p.motion is None and not p.contradictions, phrase
-    for family, phrase in PLACES.items():  # a place phrase names its place in the parser's own words
-        p = parse(phrase)
-        assert p.scene == family and not p.unknown and not p.subjects, phrase
+    for family, phrases in PLACES.items():  # a place phrase names its place in the parser's own words
+        for phrase in phrases:
+            p = parse(phrase)
+            assert p.scene == family and not p.subjects and p.motion is None and not p.contradictions, phrase
 
 
 def test_the_lexical_operator_proposes_details_that_fit_the_prompt():
@@ -151,3 +152,31 @@ def test_a_place_none_of_its_subjects_lives_in_clashes():
         # a pet at home and a person in a meadow are fine
         assert q("a cat sleeping, in a cozy living room", profile) > q("a cat sleeping", profile), profile
         assert q("a woman walking, in a lush meadow", profile) > q("a woman walking", profile), profile
+
+
+def test_a_second_place_or_a_place_the_activity_never_happens_in_clashes():
+    # The prompt's own place stays its place: another room on a restaurant, a living room for a canoe.
+    for original, fitting, clashing in [
+            ("a quiet restaurant", "a quiet restaurant, wooden furniture, warm lamplight",
+             "a quiet restaurant, in a cozy living room, warm lamplight"),
+            ("a person is canoeing", "a person is canoeing, on a wide river, soft reflected light",
+             "a person is canoeing, in a cozy living room, warm lamplight"),
+            ("a penguin", "a penguin, on an icy glacier, low winter sun", "a penguin, in a rustic kitchen, warm lamplight"),
+            ("a man is skiing", "a man is skiing, on a ski slope, low winter sun",
+             "a man is skiing, on a tropical beach, bright tropical sun")]:
+        assert sum(assess(clashing).clashing.values()) > 0, clashing
+        assert sum(assess(fitting).clashing.values()) == 0, fitting
+        for profile in PROFILES:
+            assert q(fitting, profile) > q(clashing, profile) + 0.1, (profile, fitting)
+    # Restating the named place, or widening it to a neighbouring kind, is no second place.
+    assert sum(assess("a beach at dawn, on a tropical beach").clashing.values()) == 0
+    assert sum(assess("a river, in a quiet forest").clashing.values()) == 0
+
+
+def test_places_suggested_follow_the_subject_and_the_activity():
+    # What an LLM would add where the prompt names no place: the subject's own places, or the activity's.
+    assert details_for("a toaster")["scene"] == ("in a rustic kitchen",)
+    assert "in a cozy living room" not in details_for("a person is surfing")["scene"]
+    assert set(details_for("a person is surfing")["scene"]) <= set(PLACES["beach"] + PLACES["water"])
+    kinds = {details_for(f"a {s}")["scene"][0] for s in ("dog", "sandwich", "laptop", "guitar", "bed", "car", "shark")}
+    assert len(kinds) >= 6  # not one place for every subject
