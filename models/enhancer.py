@@ -69,8 +69,10 @@ def is_degenerate(text: str) -> bool:
     return 1 - len(set(ngrams)) / len(ngrams) > MAX_REPEATED_NGRAM_FRACTION
 
 
-# A rewrite never needs the same 4 words twice; small models otherwise loop on phrase lists.
-NO_REPEAT_NGRAM = 4
+# Off: banning a rewrite's own 4-grams made the 135M enhancer swerve into garbled words where it meant to say
+# a phrase twice ("soft window light, soft windowdresses"); a phrase said twice is dropped after decoding instead
+# (drop_repeated_phrases) and a loop with nothing else in it falls back to the original (is_degenerate).
+NO_REPEAT_NGRAM = 0
 _PHRASE_BREAK = re.compile(r"(\s*[,;]\s*)")
 _WORD = re.compile(r"[a-z0-9']+")
 
@@ -85,16 +87,19 @@ def _in_order_within(words: list[str], earlier: list[str]) -> bool:
 def drop_repeated_phrases(text: str) -> str:
     """Drop each comma- or semicolon-separated phrase that says nothing an earlier one did not.
 
-    The 4-gram ban cannot see a short phrase said twice, and the 135M enhancer stacks them ("oil painting,
-    oil painting", "rich, dark, rich, rich", "soft golden hour light, soft golden light"). A phrase goes only
-    when its words appear, in order, within one earlier phrase, so no word of the rewrite is lost and the
-    first phrase, which holds the user's original, always stays.
+    A 135M enhancer stacks short phrases ("oil painting, oil painting", "rich, dark, rich, rich", "soft golden
+    hour light, soft golden light") and, stopped by the token limit inside a repeat, ends on a piece of one
+    ("soft fur, soft fu"). A phrase goes when its words appear, in order, within one earlier phrase, and a last
+    phrase goes when it is the start of an earlier one; so no word of the rewrite is lost and the first phrase,
+    which holds the user's original, always stays.
     """
     parts = _PHRASE_BREAK.split(text)
     kept, earlier = [parts[0]], [_WORD.findall(parts[0].lower())]
     for separator, phrase in zip(parts[1::2], parts[2::2]):
         words = _WORD.findall(phrase.lower())
-        if words and any(_in_order_within(words, e) for e in earlier):
+        cut_repeat = phrase is parts[-1] and words and any(
+            " ".join(e).startswith(" ".join(words)) for e in earlier[1:])
+        if words and (cut_repeat or any(_in_order_within(words, e) for e in earlier)):
             ending = re.search(r"[.!?]+\s*$", phrase)  # the rewrite's closing full stop stays
             if ending and phrase is parts[-1]:
                 kept.append(ending.group().strip())
@@ -149,7 +154,8 @@ class Enhancer:
 
     @staticmethod
     def _checked(prompt: str, rewrite: str) -> str:
+        rewrite = drop_repeated_phrases(rewrite)  # first: a list said twice is a rewrite said once, not a loop
         if is_degenerate(rewrite):
             log.warning("degenerate enhancement %r for prompt %r: keeping the original", rewrite[:80], prompt)
             return prompt.strip()
-        return drop_repeated_phrases(rewrite)
+        return rewrite

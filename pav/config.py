@@ -88,8 +88,9 @@ class SamplingConfig(Section):
     top_p: float = Field(0.9, gt=0, le=1, description="Nucleus sampling for DPO candidates (1 = off)")
     top_k: int = Field(0, ge=0, description="Top-k sampling for DPO candidates (0 = off; released code: 50)")
     max_new_tokens: int = Field(64, ge=8, description="Longest enhancement in tokens (also at evaluation)")
-    no_repeat_ngram: int = Field(4, ge=0, description="Forbid a rewrite to repeat its own n-grams of this size "
-                                                      "(0 = off); small models otherwise loop on phrase lists")
+    # 0: the ban garbled the 135M enhancer's words where it meant to repeat a phrase (models/enhancer.py)
+    no_repeat_ngram: int = Field(0, ge=0, description="Forbid a rewrite to repeat its own n-grams of this size "
+                                                      "(0 = off; repeated phrases are dropped after decoding)")
     device: str = Field("cpu", description="Where the enhancer samples and rewrites: cpu, cuda, cuda:1, ...")
     dtype: Literal["fp32", "bf16", "fp16"] = Field("fp32", description="Enhancer precision at inference "
                                                                       "(bf16 on a GPU)")

@@ -42,7 +42,7 @@ def method_inputs(method: str, model: ArtifactRef | None, config: RunConfig, bes
 
 def rewrite(prompts: ArtifactRef, method: str, model: ArtifactRef | None, stage: str,
             operator: OperatorConfig | None = None, base_model: str | None = None,
-            max_new_tokens: int | None = None, no_repeat_ngram: int = 4, device: str = "cpu",
+            max_new_tokens: int | None = None, no_repeat_ngram: int = 0, device: str = "cpu",
             dtype: str = "fp32", suffix: str | None = None) -> ArtifactRef:
     """The prompts a method gives the video model, as candidates records (operator = method)."""
     frame = prompts.read()

@@ -131,6 +131,8 @@ def test_is_degenerate():
     ("a fox, soft golden hour light, soft golden light, bright", "a fox, soft golden hour light, bright"),
     ("a cat, Oil Painting; oil painting.", "a cat, Oil Painting."),  # case-blind, and the full stop stays
     ("a black cat jumping onto a windowsill, a black cat", "a black cat jumping onto a windowsill"),
+    ("a cat, soft fur, warm lamplight, soft window light, soft wi", "a cat, soft fur, warm lamplight, soft window light"),
+    ("a cat, soft fur, warm lamplight, soft window light, soft windo.", "a cat, soft fur, warm lamplight, soft window light."),
     # Kept: a phrase that adds a word or says the words in another order, and the first phrase always.
     ("a dog chasing a cat, a cat chasing a dog", "a dog chasing a cat, a cat chasing a dog"),
     ("a cat, a cat, highly detailed environment, highly detailed surroundings",
