@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pav.data.sim_fit import APPEARANCE, DETAILS, ELEMENTS, LIGHT, MOVEMENT, PLACES, SHOTS, assess, details_for
+from pav.data.sim_details import APPEARANCE, DETAILS, ELEMENTS, LIGHT, MOVEMENT, PLACES, SHOTS
+from pav.data.sim_fit import assess, details_for
 from pav.data.sim_vocab import parse
 from pav.models.generators.sim import PROFILES, SimScenic, SimSteady, _draw_background, fidelity
 from pav.models.operators import MutationRequest, ScoredPrompt, load_operator
