@@ -109,6 +109,16 @@ def drop_repeated_phrases(text: str) -> str:
     return "".join(kept)
 
 
+def enhancer_dir(model_dir: str | Path) -> Path:
+    """The weights directory of an enhancer given as a `pav train` model directory or its merged/ (or an adapter
+    directory); a ValueError names a directory that holds none."""
+    path = Path(model_dir)
+    path = path / "merged" if (path / "merged").is_dir() else path
+    if not (path / "config.json").is_file() and not (path / "adapter_config.json").is_file():
+        raise ValueError(f"{model_dir} is not a model directory (no merged/, config.json or adapter_config.json)")
+    return path
+
+
 class Enhancer:
     """Batched prompt enhancement with a chat model; degenerate rewrites fall back to the original, and a
     phrase said twice is said once."""

@@ -25,7 +25,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from pav.models.enhancer import Enhancer
+from pav.models.enhancer import Enhancer, enhancer_dir
 from pav.rewards.intent import load_intent_judge
 
 
@@ -157,10 +157,7 @@ def create_app(model_dir: str | Path, device: str = "cpu", dtype: str = "fp32", 
 
     With batcher_thread False the caller runs `app.state.batcher.run()` on a thread of its own.
     """
-    path = Path(model_dir)
-    path = path / "merged" if (path / "merged").is_dir() else path
-    if not (path / "config.json").is_file() and not (path / "adapter_config.json").is_file():
-        raise ValueError(f"{model_dir} is not a model directory (no merged/, config.json or adapter_config.json)")
+    path = enhancer_dir(model_dir)
     model_id = Path(model_dir).name if Path(model_dir).name != "merged" else Path(model_dir).parent.name
     batcher = Batcher(Enhancer.from_pretrained(path, device=device, dtype=dtype), max_batch, max_wait_ms, queue_size)
     if batcher_thread:
