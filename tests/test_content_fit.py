@@ -10,7 +10,8 @@ import pytest
 from pav.data.sim_details import APPEARANCE, DETAILS, ELEMENTS, LIGHT, MOVEMENT, PLACES, SHOTS
 from pav.data.sim_fit import assess, details_for
 from pav.data.sim_vocab import parse
-from pav.models.generators.sim import PROFILES, SimScenic, SimSteady, _draw_background, fidelity
+from pav.models.generators.sim import PROFILES, SimScenic, SimSteady, fidelity
+from pav.models.generators.sim_render import draw_background
 from pav.models.operators import MutationRequest, ScoredPrompt, load_operator
 from pav.models.operators.vocabulary import DESCRIPTORS
 from pav.rewards import SUITES, load_reward
@@ -99,8 +100,8 @@ def test_each_profile_keeps_its_taste_within_the_fitting_choices():
 
 def test_fitting_details_render_visibly():
     rng = np.random.default_rng(0)
-    bare = _draw_background("snow", 96, 0.8, rng)
-    rich = _draw_background("snow", 96, 0.8, np.random.default_rng(0), elements=3)
+    bare = draw_background("snow", 96, 0.8, rng)
+    rich = draw_background("snow", 96, 0.8, np.random.default_rng(0), elements=3)
     assert sharpness(to_gray(rich[None])) >= sharpness(to_gray(bare[None]))
     assert np.abs(rich - bare).mean() > 1.0  # more pines are drawn
     # the pixel judges (reading only pixels and the original prompt) score the fitting rewrite above a clashing one
