@@ -76,7 +76,7 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=48)
     args = parser.parse_args()
     if args.model is None:
-        from pav.models.llm import resolve_base_model
+        from pav.models.base_model import resolve_base_model
 
         args.model = str(resolve_base_model("smollm2-135m"))
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -22,7 +22,7 @@ import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 
 from pav.models.enhancer import Enhancer  # noqa: E402
-from pav.models.llm import SMOLLM2, resolve_base_model  # noqa: E402
+from pav.models.base_model import SMOLLM2, resolve_base_model  # noqa: E402
 from pav.models.training import DPOSettings, SFTSettings, train_dpo, train_sft  # noqa: E402
 
 VBENCH = Path(__file__).resolve().parents[1] / "data" / "vbench"

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from pav.models.llm import SharedPrefix, generate_chat, load_chat_model
+from pav.models.decoding import SharedPrefix
+from pav.models.llm import generate_chat, load_chat_model
 from pav.models.training_settings import INSTRUCTION_NAMES
 
 log = logging.getLogger(__name__)

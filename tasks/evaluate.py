@@ -13,7 +13,7 @@ from pav.data.schemas import SCHEMAS
 from pav.data.store import ArtifactRef, Store, content_key, trained_models
 from pav.data.video import decode_mp4
 from pav.models.enhancer import Enhancer
-from pav.models.llm import resolve_base_model
+from pav.models.base_model import resolve_base_model
 from pav.models.operators import MutationRequest
 from pav.report import markdown_table, write_report
 from pav.rewards.aggregate import AggregationConfig

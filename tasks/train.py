@@ -13,7 +13,7 @@ from pav.data.records import candidates_frame, check_disjoint, dpo_operator
 from pav.data.schemas import DIMENSIONS
 from pav.data.store import ArtifactRef, Store, content_key
 from pav.models.enhancer import Enhancer
-from pav.models.llm import resolve_base_model
+from pav.models.base_model import resolve_base_model
 from pav.models.training import train_dpo, train_sft
 from pav.models.training_settings import DPOSettings, SFTSettings
 from pav.config import IntentConfig, SamplingConfig

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from pav.models.enhancer import TASK_INSTRUCTION, Enhancer, chat_messages, drop_repeated_phrases, is_degenerate
-from pav.models.llm import SharedPrefix, clean_reply, decode, generate_chat, load_chat_model, stop_token_ids
+from pav.models.decoding import SharedPrefix, decode
+from pav.models.llm import clean_reply, generate_chat, load_chat_model, stop_token_ids
 from tiny_models import ENHANCER_STYLE, tiny_chat_model, trained_tiny_enhancer, vbench_prompts
 
 PROMPTS = ["a cat", "In a still frame, a stop sign", "a person is riding a bike along a quiet river road at dusk"]

@@ -5,13 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from pav.models.llm import SMOLLM2, cache_root, generate_chat, load_chat_model, resolve_base_model, stop_token_ids
+from pav.models.base_model import SMOLLM2, cache_root, resolve_base_model
+from pav.models.llm import generate_chat, load_chat_model, stop_token_ids
 from tiny_models import tiny_chat_model
 
 
 def test_smollm2_converts_once_then_reuses_and_chats_sensibly(caplog):
     """Slow the first time on a machine (~40 s GGUF dequantisation), a few seconds once cached."""
-    with caplog.at_level(logging.INFO, logger="pav.models.llm"):
+    with caplog.at_level(logging.INFO, logger="pav.models.base_model"):
         first = resolve_base_model(SMOLLM2)
         weights = first / "model.safetensors"
         stamp = weights.stat().st_mtime_ns
@@ -51,7 +52,7 @@ def test_the_reply_may_repeat_the_prompt_but_not_itself():
     import torch
     from transformers import NoRepeatNGramLogitsProcessor
 
-    from pav.models.llm import NoRepeatInReply
+    from pav.models.decoding import NoRepeatInReply
 
     prompt = [5, 1, 2, 3, 9]  # holds the original: "1 2 3"
     ids = torch.tensor([prompt + [1, 2]])  # the reply has begun to repeat the original

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Sequence
 
-from pav.models.llm import generate_chat, load_chat_model, resolve_base_model
+from pav.models.base_model import resolve_base_model
+from pav.models.llm import generate_chat, load_chat_model
 from pav.models.operators import MutationRequest, MutationResult
 from pav.models.operators.instruction import MalformedAnswer, build_messages, parse_variants, truncate_request
 
