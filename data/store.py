@@ -259,20 +259,3 @@ def from_arrow(table: pa.Table, kind: str | None, where: str) -> pd.DataFrame:
     if missing:
         raise ArtifactError(f"{where}: {found_kind} file lacks columns {missing}")
     return table.select(schema.names).to_pandas()
-
-
-def trained_models(store: Store) -> dict[str, ArtifactRef]:
-    """Enhancers trained in this store by method name ("sft", "dpo-1", "dpo-2", ...), the newest of each."""
-    found: dict[str, tuple[float, ArtifactRef]] = {}
-    entries = store.fs.ls(store._abs("models"), detail=False) if store.exists("models") else []
-    for entry in entries:
-        path = f"models/{Path(str(entry)).name}"
-        if not store.dir_complete(path):  # metrics JSON files, unfinished copies
-            continue
-        prefix = Path(path).name.rsplit("-", 1)[0]  # "dpo2-<key>" -> "dpo2"
-        method = prefix if prefix == "sft" else f"dpo-{prefix.removeprefix('dpo')}"
-        stamp = store.fs.info(store._abs(f"{path}/.complete")).get("mtime") or 0
-        stamp = stamp.timestamp() if hasattr(stamp, "timestamp") else float(stamp)
-        if method not in found or stamp > found[method][0]:
-            found[method] = (stamp, ArtifactRef(root=store.root, path=path, kind="dir"))
-    return {m: found[m][1] for m in sorted(found, key=lambda m: (m != "sft", m))}

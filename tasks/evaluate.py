@@ -10,7 +10,8 @@ from pav.config import IntentConfig, OperatorConfig, RunConfig
 from pav.data.prompts import VBENCH_REWRITES, vbench_rewrites
 from pav.data.records import candidates_frame, video_path
 from pav.data.schemas import SCHEMAS
-from pav.data.store import ArtifactRef, Store, content_key, trained_models
+from pav.data.enhancers import enhancers
+from pav.data.store import ArtifactRef, Store, content_key
 from pav.data.video import decode_mp4
 from pav.models.enhancer import Enhancer
 from pav.models.base_model import resolve_base_model
@@ -22,7 +23,6 @@ from pav.rewards.suffix import with_suffix
 from pav.tasks import GPU_STAGE_OPTIONS, STAGE_OPTIONS, artifact_key, hold_models
 from pav.tasks.mutate import build_operator
 from pav.tasks.select import judged_records
-from pav.tasks.validate import kept_model
 
 
 SUFFIXES = ("best-suffix", "booster")  # methods that append one constant suffix to every prompt
@@ -127,14 +127,7 @@ def report(evaluations: ArtifactRef, aggregation: AggregationConfig, n_boot: int
 def trained_enhancers(store_root: str, names: list[str] | None) -> dict[str, ArtifactRef]:
     """Enhancers by name, the newest of each trained in this store, where the round gate refused a round the
     policy it kept; None: all of them (never cached)."""
-    available = {name: kept_model(model) for name, model in trained_models(Store(store_root)).items()}
-    if names is None:
-        return available
-    missing = [n for n in names if n not in available]
-    if missing:
-        raise ValueError(f"no enhancer {', '.join(map(repr, missing))} trained in {store_root}; trained there: "
-                         f"{', '.join(available) or 'none (run train first)'}")
-    return {n: available[n] for n in names}
+    return enhancers(Store(store_root), names)
 rewrite_stage = task(rewrite, name="rewrite", task_run_name="rewrite {stage} {method}", **GPU_STAGE_OPTIONS)
 collect_stage = task(collect, name="evaluations", task_run_name="evaluations {stage}", **STAGE_OPTIONS)
 

@@ -13,24 +13,12 @@ from prefect import task
 from prefect.artifacts import create_table_artifact
 
 from pav.config import IntentConfig, RoundGate
+from pav.data.enhancers import verdict_path
 from pav.data.store import ArtifactRef, Store
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.evaluation import round_gain, round_verdict
 from pav.tasks import STAGE_OPTIONS, artifact_key, stage_logger
 from pav.tasks.select import judged_records
-
-
-def verdict_path(model: ArtifactRef) -> str:
-    return f"{model.path}.gate.json"
-
-
-def kept_model(model: ArtifactRef) -> ArtifactRef:
-    """The policy users get for a round's model: itself, or the previous one where the gate refused the round."""
-    store = Store(model.root)
-    if not store.exists(verdict_path(model)):
-        return model
-    verdict = store.read_json(verdict_path(model))
-    return model if verdict["kept_round"] else ArtifactRef(root=model.root, path=verdict["kept"], kind="dir")
 
 
 def validate_round(runs: list[dict], previous: ArtifactRef, policy: ArtifactRef, aggregation: AggregationConfig,
@@ -49,7 +37,7 @@ def validate_round(runs: list[dict], previous: ArtifactRef, policy: ArtifactRef,
 
 
 def record_verdict(verdict: dict) -> ArtifactRef:
-    """Write the verdict beside the round's model, where `kept_model` finds it: every run writes it, cached or
+    """Write the verdict beside the round's model, where `pav.data.enhancers.kept_model` finds it: every run writes it, cached or
     not, so the store says what the newest run decided."""
     policy = ArtifactRef(root=verdict["model"].root, path=verdict["policy"], kind="dir")
     record = {**{k: v for k, v in verdict.items() if k != "model"}, "kept": verdict["model"].path}
