@@ -1,9 +1,12 @@
 """Versioned Arrow schemas of every record that flows between stages.
 
-Each Parquet artifact carries `pav.schema` = "<kind>/<version>" in its metadata; readers check it
+Each Parquet artifact carries `pav.schema` = "<kind>/<version>" in its metadata; to_arrow and from_arrow check it
 and the columns, so a foreign or stale file fails with a message naming it.
 """
 
+from __future__ import annotations
+
+import pandas as pd
 import pyarrow as pa
 
 # The paper's seven reward dimensions, in the order of its table.
@@ -126,3 +129,44 @@ SCHEMAS: dict[str, tuple[int, pa.Schema]] = {
 def schema_tag(kind: str) -> str:
     version, _ = SCHEMAS[kind]
     return f"{kind}/{version}"
+
+
+class ArtifactError(ValueError):
+    """A stored artifact is missing, foreign, corrupt or of another schema version."""
+
+
+def empty_frame(kind: str) -> pd.DataFrame:
+    return SCHEMAS[kind][1].empty_table().to_pandas()
+
+
+def to_arrow(kind: str, df: pd.DataFrame, where: str = "table") -> pa.Table:
+    if kind not in SCHEMAS:
+        raise ArtifactError(f"{where}: unknown record kind {kind!r}; known: {sorted(SCHEMAS)}")
+    _, schema = SCHEMAS[kind]
+    missing = [c for c in schema.names if c not in df.columns]
+    if missing:
+        raise ArtifactError(f"{where}: {kind} records lack columns {missing}")
+    try:
+        table = pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+        raise ArtifactError(f"{where}: {kind} records do not fit their schema ({e})") from e
+    return table.replace_schema_metadata({"pav.schema": schema_tag(kind)})
+
+
+def from_arrow(table: pa.Table, kind: str | None, where: str) -> pd.DataFrame:
+    tag = (table.schema.metadata or {}).get(b"pav.schema")
+    if tag is None:
+        raise ArtifactError(f"{where}: not a prompt-a-video artifact (no pav.schema metadata)")
+    found_kind, _, version = tag.decode().partition("/")
+    if kind is not None and found_kind != kind:
+        raise ArtifactError(f"{where}: holds {found_kind} records, expected {kind}")
+    if found_kind not in SCHEMAS:
+        raise ArtifactError(f"{where}: unknown record kind {found_kind!r}")
+    expected_version, schema = SCHEMAS[found_kind]
+    if version != str(expected_version):
+        raise ArtifactError(
+            f"{where}: {found_kind} schema version {version}, this code reads version {expected_version}")
+    missing = [c for c in schema.names if c not in table.schema.names]
+    if missing:
+        raise ArtifactError(f"{where}: {found_kind} file lacks columns {missing}")
+    return table.select(schema.names).to_pandas()

@@ -21,15 +21,10 @@ from typing import Any
 
 import fsspec
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel
 
-from pav.data.schemas import SCHEMAS, schema_tag
-
-
-class ArtifactError(ValueError):
-    """A stored artifact is missing, foreign, corrupt or of another schema version."""
+from pav.data.schemas import ArtifactError, empty_frame, from_arrow, to_arrow
 
 
 def content_key(*parts: Any, length: int = 16) -> str:
@@ -222,40 +217,3 @@ class ItemCache:
 def _protocols(fs) -> tuple[str, ...]:
     p = fs.protocol
     return (p,) if isinstance(p, str) else tuple(p)
-
-
-def empty_frame(kind: str) -> pd.DataFrame:
-    return SCHEMAS[kind][1].empty_table().to_pandas()
-
-
-def to_arrow(kind: str, df: pd.DataFrame, where: str = "table") -> pa.Table:
-    if kind not in SCHEMAS:
-        raise ArtifactError(f"{where}: unknown record kind {kind!r}; known: {sorted(SCHEMAS)}")
-    _, schema = SCHEMAS[kind]
-    missing = [c for c in schema.names if c not in df.columns]
-    if missing:
-        raise ArtifactError(f"{where}: {kind} records lack columns {missing}")
-    try:
-        table = pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
-        raise ArtifactError(f"{where}: {kind} records do not fit their schema ({e})") from e
-    return table.replace_schema_metadata({"pav.schema": schema_tag(kind)})
-
-
-def from_arrow(table: pa.Table, kind: str | None, where: str) -> pd.DataFrame:
-    tag = (table.schema.metadata or {}).get(b"pav.schema")
-    if tag is None:
-        raise ArtifactError(f"{where}: not a prompt-a-video artifact (no pav.schema metadata)")
-    found_kind, _, version = tag.decode().partition("/")
-    if kind is not None and found_kind != kind:
-        raise ArtifactError(f"{where}: holds {found_kind} records, expected {kind}")
-    if found_kind not in SCHEMAS:
-        raise ArtifactError(f"{where}: unknown record kind {found_kind!r}")
-    expected_version, schema = SCHEMAS[found_kind]
-    if version != str(expected_version):
-        raise ArtifactError(
-            f"{where}: {found_kind} schema version {version}, this code reads version {expected_version}")
-    missing = [c for c in schema.names if c not in table.schema.names]
-    if missing:
-        raise ArtifactError(f"{where}: {found_kind} file lacks columns {missing}")
-    return table.select(schema.names).to_pandas()
