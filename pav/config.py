@@ -7,7 +7,6 @@ apply in order: profile, then PAV_* environment variables, then command-line --s
 
 from __future__ import annotations
 
-import os
 from importlib import resources
 from typing import Any, Literal
 
@@ -18,6 +17,7 @@ from pav.data.prompts import PromptSet
 from pav.models.generators import GENERATORS
 from pav.models.operators import OPERATORS
 from pav.models.training_settings import DPOSettings, SFTSettings
+from pav.overrides import deep_merge, dotted, env_overrides
 from pav.rewards import SUITES
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.evaluation import BASELINES
@@ -188,56 +188,6 @@ PROFILES = tuple(sorted(p.name.removesuffix(".yaml") for p in resources.files("p
                         if p.name.endswith(".yaml")))
 
 
-def deep_merge(base: dict, update: dict) -> dict:
-    """`update` over `base`, dict by dict; a prompt set that switches its source starts afresh.
-
-    A profile samples the bundled suite (offset, limit, stride); carried over to a user's own file, a
-    stride of 16 would keep 1 prompt of 7 without a word. So an override that sets another `source`
-    replaces the profile's prompt set instead of merging into it.
-    """
-    out = dict(base)
-    for key, value in update.items():
-        previous = out.get(key)
-        if isinstance(value, dict) and isinstance(previous, dict) and not _switches_source(previous, value):
-            out[key] = deep_merge(previous, value)
-        else:
-            out[key] = value
-    return out
-
-
-def _switches_source(base: dict, update: dict) -> bool:
-    return "source" in update and update["source"] != base.get("source", "vbench")
-
-
-def dotted(assignments: list[str]) -> dict:
-    """["evolve.rounds=2", ...] -> nested dict; values parsed as YAML scalars."""
-    out: dict = {}
-    for item in assignments:
-        path, sep, raw = item.partition("=")
-        if not sep or not path:
-            raise ValueError(f"override {item!r}: expected KEY.PATH=VALUE")
-        node = out
-        *parents, leaf = path.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = yaml.safe_load(raw)
-    return out
-
-
-NOT_CONFIG = ("PAV_CACHE", "PAV_PROFILE", "PAV_WORKER_NAME", "PAV_ALERT_WEBHOOK")  # PAV_* variables read elsewhere
-
-
-def env_overrides(environ: dict[str, str] | None = None) -> list[str]:
-    """PAV_EVOLVE__ROUNDS=2 -> "evolve.rounds=2" (PAV_STORE -> "store=..."). Only variables in the config's own
-    shape, PAV_<FIELD> or PAV_<SECTION>__<FIELD> for a top-level field, are read; others (PAV_SERVE_KEY, a
-    key that `pav serve --api-key-env` names) are left alone. A misspelt field under a real section
-    (PAV_EVOLVE__ROUNDZ) is still an error."""
-    environ = os.environ if environ is None else environ
-    fields = {*RunConfig.model_fields, "preset"}
-    return [f"{k[4:].lower().replace('__', '.')}={v}" for k, v in sorted(environ.items())
-            if k.startswith("PAV_") and k not in NOT_CONFIG and k[4:].lower().split("__")[0] in fields]
-
-
 PRESETS = tuple(sorted(p.name.removesuffix(".yaml") for p in resources.files("pav").joinpath("profiles/presets").iterdir()
                        if p.name.endswith(".yaml")))
 
@@ -252,7 +202,7 @@ def load_config(profile: str = "demo", overrides: list[str] | None = None,
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; valid: {', '.join(PROFILES)}")
     layers = [yaml.safe_load(resources.files("pav").joinpath(f"profiles/{profile}.yaml").read_text()) or {},
-              dotted(env_overrides(environ)), dotted(overrides or [])]
+              dotted(env_overrides({*RunConfig.model_fields, "preset"}, environ)), dotted(overrides or [])]
     preset = next((layer.pop("preset") for layer in reversed(layers) if "preset" in layer), None)
     for layer in layers:
         layer.pop("preset", None)

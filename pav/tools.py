@@ -52,7 +52,7 @@ def generate(prompt: Annotated[str, typer.Argument(help="Prompt to render")],
     from pav.data.video import preview_png
     from pav.models.generators import load_generator
     from pav.tasks.generate import render
-    from pav.config import dotted
+    from pav.overrides import dotted
 
     if not prompt.strip():
         raise typer.BadParameter("the prompt is empty")

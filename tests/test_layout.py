@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = {"data": "pav.data", "models": "pav.models", "rewards": "pav.rewards", "tasks": "pav.tasks",
            "flows": "pav.flows", "deployments": "pav.deployments", "pav": "pav"}
 # data <- models, rewards <- config <- tasks <- flows <- deployments <- the command line
-LAYERS = {"pav.data": 0, "pav.models": 1, "pav.rewards": 1, "pav.config": 2, "pav.environment": 2,
+LAYERS = {"pav.data": 0, "pav.models": 1, "pav.rewards": 1, "pav.config": 2, "pav.overrides": 2, "pav.environment": 2,
           "pav.report": 2, "pav.report_plots": 2, "pav.batcher": 2, "pav.tasks": 3, "pav.flows": 4, "pav.deployments": 5}
 COMMAND_LINE = 6  # every other pav.* module: cli, ops, services, progress, runs
 
