@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from pav.data.intent_vocab import STOPWORDS, SYNONYMS
-from pav.rewards.intent import INTENT_JUDGES, IntentResult, LexicalIntent, load_intent_judge
+from pav.rewards.intent import INTENT_JUDGES, IntentResult, load_intent_judge
+from pav.rewards.intent_lexical import LexicalIntent
 
 VBENCH = Path(__file__).resolve().parents[1] / "data" / "vbench"
 
