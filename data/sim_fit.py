@@ -15,7 +15,8 @@ from functools import lru_cache
 from pav.data.sim_details import (
     ACTIVITY_SITES, APPEARANCE, DAY_WORDS, DETAILS, ELEMENTS, GROUP_OF, KINDS, LIGHT, LOOK_WORDS, MOVEMENT, NEIGHBOURS,
     NIGHT_ELEMENTS, NIGHT_LIGHT, NIGHT_WORDS, PLACE_OF, PLACE_PHRASES, SHOTS, SITES, SMALL, SUBJECT_SITES)
-from pav.data.sim_vocab import SCENES, Parsed, parse
+from pav.data.sim_parse import Parsed, parse
+from pav.data.sim_vocab import SCENES
 
 _PATTERN = re.compile(r"(?<![a-z0-9'-])(" + "|".join(re.escape(p) for p in sorted(DETAILS, key=len, reverse=True))
                       + r")(?![a-z0-9'-])")
@@ -43,7 +44,7 @@ class Setting:
 @dataclass
 class Fit:
     """The details a prompt carries, by kind: those that fit its setting, those that clash with it, and the
-    vocabulary items (sim_vocab.parse counts) and off-vocabulary words inside them."""
+    vocabulary items (sim_parse.parse counts) and off-vocabulary words inside them."""
 
     setting: Setting
     fitting: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))

@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from pav.data.sim_vocab import parse
+from pav.data.sim_parse import parse
 from pav.rewards import IMAGE_FRAMES, sample_frames
 from pav.rewards.cv_alignment import subject_checks
 from pav.rewards.cv_common import check_video, foreground, to_gray

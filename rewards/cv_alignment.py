@@ -11,7 +11,8 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from pav.data.sim_vocab import CAMERA, SCENE_FAMILIES, STYLES, Parsed, identity_mark, parse
+from pav.data.sim_parse import Parsed, parse
+from pav.data.sim_vocab import CAMERA, SCENE_FAMILIES, STYLES, identity_mark
 from pav.rewards import VIDEO_FRAMES, sample_frames
 from pav.rewards.cv_common import band, check_video, colour_mask, flows, foreground, hsv_frames, to_gray
 

@@ -9,7 +9,7 @@ import pytest
 
 from pav.data.sim_details import APPEARANCE, DETAILS, ELEMENTS, LIGHT, MOVEMENT, PLACES, SHOTS
 from pav.data.sim_fit import assess, details_for
-from pav.data.sim_vocab import parse
+from pav.data.sim_parse import parse
 from pav.models.generators.sim import PROFILES, SimScenic, SimSteady, fidelity
 from pav.models.generators.sim_render import draw_background
 from pav.models.operators import MutationRequest, ScoredPrompt, load_operator

@@ -39,7 +39,8 @@ import numpy as np
 
 from pav.models.generators import Video
 from pav.data.sim_fit import Fit, assess
-from pav.data.sim_vocab import CAMERA, Parsed, parse
+from pav.data.sim_parse import Parsed, parse
+from pav.data.sim_vocab import CAMERA
 from pav.models.generators.sim_render import draw_background, draw_subjects, grade
 
 

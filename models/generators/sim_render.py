@@ -7,7 +7,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from pav.data.sim_vocab import COLOURS, LIGHTING, SCENE_FAMILIES, STYLES, Parsed, identity_mark
+from pav.data.sim_parse import Parsed
+from pav.data.sim_vocab import COLOURS, LIGHTING, SCENE_FAMILIES, STYLES, identity_mark
 
 
 def draw_background(family: str | None, side: int, detail: float, rng: np.random.Generator,
