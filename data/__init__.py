@@ -1,0 +1,1 @@
+"""pav.data (folder data/): records, their schemas, reference data and the artifact store; all IO goes through it."""

@@ -1,4 +1,5 @@
-"""Where each flow runs: a cpu pool orchestrates, a gpu pool renders, scores and trains.
+"""pav.deployments (folder deployments/): where each flow runs; a cpu pool orchestrates, a gpu pool renders,
+scores and trains.
 
 "<flow>/gpu" runs a whole stage in one gpu slot (one GPU, nothing else to start); "<flow>/cpu"
 orchestrates on the cpu pool and fans the stage's GPU work out over the gpu pool as gpu-work runs,

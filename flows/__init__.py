@@ -1,4 +1,4 @@
-"""Prefect flows: composition of the stage tasks, nothing else."""
+"""pav.flows (folder flows/): Prefect flows, the composition of the stage tasks and nothing else."""
 
 from __future__ import annotations
 

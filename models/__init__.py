@@ -1,1 +1,2 @@
-"""Everything that wraps a model: video generators, LLM evolution operators, the prompt enhancer."""
+"""pav.models (folder models/): everything that wraps a model: video generators, LLM evolution operators,
+the prompt enhancer."""

@@ -1,1 +1,1 @@
-"""prompt-a-video: configuration, Prefect environment and the `pav` command line."""
+"""pav (folder pav/): prompt-a-video's configuration, Prefect environment and the `pav` command line."""

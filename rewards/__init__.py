@@ -1,4 +1,4 @@
-"""Rewards: video + ORIGINAL user prompt -> named scores.
+"""pav.rewards (folder rewards/): judges of a video (or a rewrite) against the ORIGINAL prompt -> named scores.
 
 A reward provides one or more of the seven dimensions (data.schemas.DIMENSIONS). A suite is a list
 of rewards that together cover each dimension exactly once. A backend is one file and one line in

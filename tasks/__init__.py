@@ -1,4 +1,4 @@
-"""Prefect tasks: one module per paper stage, each a thin wrapper over plain functions.
+"""pav.tasks (folder tasks/): Prefect tasks, one module per paper stage, each a thin wrapper over plain functions.
 
 Every stage task returns artifact references (JSON-serialised, never DataFrames, never pickle) and
 is cached on INPUTS + TASK_SOURCE + the implementation version of the code it runs, with two more

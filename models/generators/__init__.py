@@ -1,4 +1,4 @@
-"""Video generators: prompts + seeds -> videos.
+"""pav.models.generators: video generators, prompts + seeds -> videos.
 
 A backend is one file and one line in GENERATORS. Generators are loaded once per worker process
 (`load_generator` caches them) and reused across tasks and shards.

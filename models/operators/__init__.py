@@ -1,4 +1,4 @@
-"""Evolution operators: original prompt + scored history -> n refined variants.
+"""pav.models.operators: evolution operators, original prompt + scored history -> n refined variants.
 
 Three backends share one batched method: an OpenAI-compatible chat endpoint, a local Hugging Face
 chat model, and the LLM-free lexical operator (the embedded default). A backend is one file and
