@@ -34,7 +34,7 @@ from pav.models.generators import load_generator
 from pav.models.training import train_dpo, train_sft
 from pav.models.training_settings import DPOSettings, SFTSettings
 from pav.rewards import load_reward
-from pav.tasks import hold_models
+from pav.tasks.orchestration import hold_models
 
 PROMPTS = ["a black cat jumping onto a windowsill", "a sailboat drifting on a calm lake"]
 

@@ -6,7 +6,7 @@ from pav.config import RunConfig
 from pav.data.store import ArtifactRef
 from pav.flows.dispatch import gpu_map
 from pav.flows.units import render_score
-from pav.tasks import on_store
+from pav.tasks.orchestration import on_store
 from pav.tasks.evaluate import trained_enhancers, collect_stage, method_inputs, report_stage, rewrite_stage
 from pav.tasks.prompts import check_held_out, load_prompt_set
 from pav.tasks.suffix import budget, choose_stage, finalists_stage, newest_log, screen_stage

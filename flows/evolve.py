@@ -11,7 +11,7 @@ from prefect import flow
 from pav.config import RunConfig
 from pav.flows.dispatch import gpu_map
 from pav.flows.units import render_score
-from pav.tasks import on_store
+from pav.tasks.orchestration import on_store
 from pav.tasks.mutate import mutate_shard
 from pav.tasks.pairs import collect_pairs
 from pav.tasks.prompts import load_prompt_set, shard_prompts

@@ -7,7 +7,7 @@ from pav.config import RunConfig
 from pav.flows.dispatch import gpu_map
 from pav.flows.units import render_score
 from pav.flows.evaluate import render_methods
-from pav.tasks import on_store
+from pav.tasks.orchestration import on_store
 from pav.tasks.prompts import check_held_out, load_prompt_set
 from pav.tasks.dataset import training_pairs_task
 from pav.tasks.train import dpo_stage, sample_stage, sft_stage, triplets_stage

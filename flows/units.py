@@ -18,7 +18,7 @@ from pydantic import TypeAdapter
 from pav.config import GeneratorConfig, RewardConfig
 from pav.data.registry import load_class
 from pav.data.store import ArtifactRef
-from pav.tasks import on_store
+from pav.tasks.orchestration import on_store
 from pav.tasks.generate import generate_shard
 from pav.tasks.score import score_shard
 

@@ -8,7 +8,7 @@ from prefect.artifacts import create_markdown_artifact
 from pav.data.dataset import (TRAINED_MARKER, append_night, dataset_summary, new_prompts, nights, read_inbox,
                               training_pairs)
 from pav.data.store import ArtifactRef, Store, content_key
-from pav.tasks import artifact_key, stage_logger
+from pav.tasks.orchestration import artifact_key, stage_logger
 
 
 @task

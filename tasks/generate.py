@@ -18,7 +18,7 @@ from pav.data.schemas import SCHEMAS
 from pav.data.store import ArtifactRef, ItemCache, Store, content_key
 from pav.data.video import encode_mp4
 from pav.models.generators import GENERATORS, Generator, Video, load_generator
-from pav.tasks import GPU_STAGE_OPTIONS, free_gpu_cache, hold_models, is_out_of_memory, stage_logger
+from pav.tasks.orchestration import GPU_STAGE_OPTIONS, free_gpu_cache, hold_models, is_out_of_memory, stage_logger
 
 
 def video_id(generator: str, settings: dict[str, Any], prompt: str, seed: int) -> str:

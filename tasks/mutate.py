@@ -12,7 +12,7 @@ from pav.data.schemas import DIMENSIONS
 from pav.data.store import ArtifactRef, Store, content_key
 from pav.models.operators import OPERATORS, MutationRequest, Operator, ScoredPrompt
 from pav.rewards.selection import top_history
-from pav.tasks import STAGE_OPTIONS, stage_logger
+from pav.tasks.orchestration import STAGE_OPTIONS, stage_logger
 
 
 def build_operator(config: OperatorConfig) -> Operator:

@@ -6,7 +6,7 @@ from prefect.artifacts import create_table_artifact
 
 from pav.data.store import ArtifactRef, Store, content_key
 from pav.rewards.selection import sft_pairs
-from pav.tasks import STAGE_OPTIONS, artifact_key
+from pav.tasks.orchestration import STAGE_OPTIONS, artifact_key
 
 
 def collect(logs: list[ArtifactRef], stage: str) -> dict[str, ArtifactRef]:

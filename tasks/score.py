@@ -15,7 +15,7 @@ from pav.data.schemas import DIMENSIONS, SCHEMAS
 from pav.data.store import ArtifactRef, ItemCache, Store, content_key
 from pav.data.video import VideoDecodeError, decode_mp4
 from pav.rewards import REWARDS, SUITES, suite_rewards
-from pav.tasks import GPU_STAGE_OPTIONS, hold_models, stage_logger
+from pav.tasks.orchestration import GPU_STAGE_OPTIONS, hold_models, stage_logger
 
 
 def score_videos(store: Store, videos: pd.DataFrame, originals: list[str], suite: str,

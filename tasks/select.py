@@ -9,7 +9,7 @@ from pav.data.store import ArtifactRef, Store, content_key
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.intent import intent_columns, load_intent_judge
 from pav.rewards.selection import best_per_prompt, evolution_records, sft_pairs
-from pav.tasks import STAGE_OPTIONS, artifact_key, stage_logger
+from pav.tasks.orchestration import STAGE_OPTIONS, artifact_key, stage_logger
 
 
 def judged_records(candidates, videos, scores, aggregation: AggregationConfig, intent: IntentConfig):

@@ -20,7 +20,7 @@ from pav.config import IntentConfig, SamplingConfig
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.intent import intent_columns, load_intent_judge
 from pav.rewards.selection import DPOFilter, dpo_triplets
-from pav.tasks import GPU_STAGE_OPTIONS, STAGE_OPTIONS, artifact_key, hold_models, stage_logger
+from pav.tasks.orchestration import GPU_STAGE_OPTIONS, STAGE_OPTIONS, artifact_key, hold_models, stage_logger
 
 
 def _train_into_store(store: Store, path: str, train_fn) -> dict[str, ArtifactRef]:

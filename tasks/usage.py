@@ -10,7 +10,7 @@ from prefect import task
 from prefect.artifacts import create_table_artifact
 
 from pav.data.store import Store
-from pav.tasks import artifact_key
+from pav.tasks.orchestration import artifact_key
 
 
 def usage_rows(store_root: str, stages: list[str], operator: dict[str, dict] | None = None) -> list[dict]:

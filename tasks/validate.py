@@ -17,7 +17,7 @@ from pav.data.enhancers import verdict_path
 from pav.data.store import ArtifactRef, Store
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.evaluation import round_gain, round_verdict
-from pav.tasks import STAGE_OPTIONS, artifact_key, stage_logger
+from pav.tasks.orchestration import STAGE_OPTIONS, artifact_key, stage_logger
 from pav.tasks.select import judged_records
 
 

@@ -20,7 +20,7 @@ from pav.models.generators import GENERATORS
 from pav.models.operators import OPERATORS
 from pav.config import load_config
 from pav.runs import stage_name
-from pav.tasks import artifact_key
+from pav.tasks.orchestration import artifact_key
 from pav.environment import PROJECT_DIR
 from prefect_server import stop, stop_worker
 from pav.rewards import SUITES

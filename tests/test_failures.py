@@ -16,7 +16,7 @@ from pav.data.registry import code_files, code_version
 from pav.data.store import Store
 from pav.flows.evolve import evolve
 from pav.models.generators import Video
-from pav.tasks import GPU_STAGE_OPTIONS, hold_models, is_transient
+from pav.tasks.orchestration import GPU_STAGE_OPTIONS, hold_models, is_transient
 from pav.tasks.generate import _generate
 from task_runs import task_states_since
 
@@ -82,7 +82,7 @@ def test_an_edit_to_code_the_stage_imports_recomputes_it(prefect_harness, tmp_pa
         import pandas as pd
         from prefect import task
         from pav.data.store import Store, content_key
-        from pav.tasks import STAGE_OPTIONS
+        from pav.tasks.orchestration import STAGE_OPTIONS
         from userstages.helper import render
         CALLS = []
 
@@ -98,7 +98,7 @@ def test_an_edit_to_code_the_stage_imports_recomputes_it(prefect_harness, tmp_pa
 
     @flow
     def one_stage():
-        from pav.tasks import on_store
+        from pav.tasks.orchestration import on_store
         return on_store(root, stage.shout)(root, ["a cat"])
 
     assert one_stage().read()["prompt"].tolist() == ["A CAT"]

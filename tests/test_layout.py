@@ -1,6 +1,7 @@
 """The house: one import root (`pav`), imports one way down the layers, one top-level package in the wheel."""
 
 import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -46,8 +47,8 @@ def imports_of(path: Path) -> list[tuple[int, str]]:
             found.append((node.lineno, node.module))
             if node.module == "pav":
                 found += [(node.lineno, f"pav.{alias.name}") for alias in node.names]
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("pav.") \
-                and ":" in node.value:  # registry entries "pav.models.generators.sim:SimSteady"
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                and re.fullmatch(r"pav(\.\w+)+:\w+", node.value):  # registry entries "pav.models.generators.sim:SimSteady"
             found.append((node.lineno, node.value.partition(":")[0]))
     return found
 

@@ -5,7 +5,7 @@ import pytest
 from prefect import flow, task
 
 from pav.data.store import Store, content_key
-from pav.tasks import STAGE_OPTIONS, on_store
+from pav.tasks.orchestration import STAGE_OPTIONS, on_store
 
 EXECUTED: list[str] = []
 
