@@ -4,6 +4,7 @@ import ast
 import functools
 import hashlib
 import importlib.util
+import json
 import re
 import sys
 from pathlib import Path
@@ -19,6 +20,26 @@ def load_class(registry: dict[str, str], name: str, family: str) -> Any:
         raise ValueError(f"unknown {family} {name!r}; valid: {', '.join(sorted(registry))}")
     module, _, attr = registry[name].partition(":")
     return getattr(importlib.import_module(module), attr)
+
+
+class Loaded:
+    """A family's backends built once per process, by (name, options); clear() drops them all, so that the next
+    stage gets their memory."""
+
+    def __init__(self, registry: dict[str, str], family: str):
+        self.registry, self.family, self._held = registry, family, {}
+
+    def get(self, name: str, options: dict[str, Any] | None = None) -> Any:
+        key = json.dumps([name, options or {}], sort_keys=True, default=str)
+        if key not in self._held:
+            self._held[key] = load_class(self.registry, name, self.family)(**(options or {}))
+        return self._held[key]
+
+    def clear(self) -> int:
+        """Drop every backend held; returns how many."""
+        count = len(self._held)
+        self._held.clear()
+        return count
 
 
 def backend_version(registry: dict[str, str], name: str) -> str:

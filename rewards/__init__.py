@@ -7,12 +7,11 @@ REWARDS. Rewards read only pixels and the original prompt, never generator inter
 
 from __future__ import annotations
 
-import json
 from typing import Any, Protocol, Sequence
 
 import numpy as np
 
-from pav.data.registry import load_class
+from pav.data.registry import Loaded
 from pav.data.schemas import DIMENSIONS
 
 VIDEO_FRAMES = 16  # frames sampled for the video-level dimensions (as the paper / VideoScore)
@@ -46,21 +45,17 @@ SUITES: dict[str, list[str]] = {
     "http": ["http"],  # a team's own reward server (rewards/http_judge.py has its protocol)
 }
 
-_loaded: dict[str, Reward] = {}  # per-process model cache
+_loaded = Loaded(REWARDS, "reward")  # per-process model cache
 
 
 def load_reward(name: str, options: dict[str, Any] | None = None) -> Reward:
-    key = json.dumps([name, options or {}], sort_keys=True, default=str)
-    if key not in _loaded:
-        _loaded[key] = load_class(REWARDS, name, "reward")(**(options or {}))
-    return _loaded[key]
+    """The reward `name` with `options`, built once per process."""
+    return _loaded.get(name, options)
 
 
 def unload_rewards() -> int:
     """Drop every reward model this process holds (the next stage needs the memory); returns how many."""
-    count = len(_loaded)
-    _loaded.clear()
-    return count
+    return _loaded.clear()
 
 
 def suite_rewards(suite: str, options: dict[str, dict[str, Any]] | None = None) -> list[Reward]:

@@ -6,13 +6,12 @@ A backend is one file and one line in GENERATORS. Generators are loaded once per
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Protocol, Sequence
 
 import numpy as np
 
-from pav.data.registry import load_class
+from pav.data.registry import Loaded
 
 
 @dataclass
@@ -42,19 +41,14 @@ GENERATORS: dict[str, str] = {
     "opensora": "pav.models.generators.opensora:OpenSoraVideo",
 }
 
-_loaded: dict[str, Generator] = {}  # per-process model cache
+_loaded = Loaded(GENERATORS, "generator")  # per-process model cache
 
 
 def load_generator(name: str, options: dict[str, Any] | None = None) -> Generator:
     """The generator `name` with `options`, built once per process."""
-    key = json.dumps([name, options or {}], sort_keys=True, default=str)
-    if key not in _loaded:
-        _loaded[key] = load_class(GENERATORS, name, "generator")(**(options or {}))
-    return _loaded[key]
+    return _loaded.get(name, options)
 
 
 def unload_generators() -> int:
     """Drop every generator this process holds (the next stage needs the memory); returns how many."""
-    count = len(_loaded)
-    _loaded.clear()
-    return count
+    return _loaded.clear()
