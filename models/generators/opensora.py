@@ -1,8 +1,11 @@
 """Open-Sora 1.2 through its own checkout and interpreter (it needs colossalai, mmengine and an older torch
 than this project, so it never runs inside our environment).
 
-One process per seed: the seed's prompts go through `--prompt-path`, so T5-XXL, STDiT and the VAE load
-once per batch instead of once per video. Open-Sora reads a prompt file line by line and parses parts
+Open-Sora seeds its global RNG once per run and draws each prompt's noise from it in file order, so a video
+depends on the prompts before it. By default each (prompt, seed) is therefore its own run, its noise the seed's
+first draw wherever it stands in a batch, so the video cache's (prompt, seed) key holds; `batch_per_seed` puts a
+seed's prompts in one run instead (T5-XXL, STDiT and the VAE load once, not once per video) at the price of
+position-dependent videos, cached apart from the reproducible ones. Open-Sora reads a prompt file line by line and parses parts
 of each line (`{...}` or `[...]` as JSON options, a leading `|0|` as a loop schedule), so each prompt is
 made plain first (`plain_prompt`); a prompt starting with "-" is never an argument here.
 """
@@ -34,7 +37,7 @@ class OpenSoraVideo:
     def __init__(self, checkout: str, python: str, config: str = "configs/opensora-v1-2/inference/sample.py",
                  num_frames: str = "2s", resolution: str = "720p", aspect_ratio: str = "9:16",
                  extra_args: list[str] | None = None, load_timeout: float = 900.0, video_timeout: float = 900.0,
-                 env: dict[str, str] | None = None):
+                 env: dict[str, str] | None = None, batch_per_seed: bool = False):
         self.checkout, self.python = Path(checkout), python
         script = self.checkout / "scripts" / "inference.py"
         if not script.is_file():
@@ -47,14 +50,17 @@ class OpenSoraVideo:
         self.config, self.extra_args, self.env = config, list(extra_args or []), env
         self.shape = {"--num-frames": num_frames, "--resolution": resolution, "--aspect-ratio": aspect_ratio}
         self.load_timeout, self.video_timeout = load_timeout, video_timeout
+        self.batch_per_seed = batch_per_seed
 
     def settings(self) -> dict[str, Any]:
         return {"config": self.config, **{k.lstrip("-"): v for k, v in self.shape.items()},
-                "extra_args": self.extra_args}
+                "extra_args": self.extra_args, **({"noise": "position-dependent"} if self.batch_per_seed else {})}
 
     def generate(self, prompts: Sequence[str], seeds: Sequence[int]) -> list[Video]:
         if len(prompts) != len(seeds):
             raise ValueError(f"{len(prompts)} prompts but {len(seeds)} seeds")
+        if not self.batch_per_seed:
+            return [self._batch([prompt], int(seed))[0] for prompt, seed in zip(prompts, seeds)]
         videos: list[Video | None] = [None] * len(prompts)
         for seed in dict.fromkeys(int(s) for s in seeds):
             batch = [i for i, s in enumerate(seeds) if int(s) == seed]
@@ -63,7 +69,7 @@ class OpenSoraVideo:
         return videos  # type: ignore[return-value]
 
     def _batch(self, prompts: list[str], seed: int) -> list[Video]:
-        """One Open-Sora run for one seed's prompts; what it wrote before a failure is kept."""
+        """One Open-Sora run of prompts on one seed; what it wrote before a failure is kept."""
         with tempfile.TemporaryDirectory(prefix="pav-opensora-") as scratch:
             prompt_file, out_dir = Path(scratch) / "prompts.txt", Path(scratch) / "out"
             prompt_file.write_text("".join(plain_prompt(p) + "\n" for p in prompts), encoding="utf-8")
