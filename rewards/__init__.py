@@ -16,6 +16,10 @@ from pav.data.schemas import DIMENSIONS
 
 VIDEO_FRAMES = 16  # frames sampled for the video-level dimensions (as the paper / VideoScore)
 IMAGE_FRAMES = 4  # frames sampled for the image-level dimensions (aesthetic, preference)
+# transformers picks the torchvision image processors where torchvision is installed and PIL ones elsewhere, so
+# one video would score differently on two workers under one cache key; the PIL ones are what the judges were
+# released with, on every machine.
+IMAGE_BACKEND = "pil"
 
 
 class Reward(Protocol):

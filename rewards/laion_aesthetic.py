@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from transformers import AutoImageProcessor, CLIPModel
 
-from pav.rewards import IMAGE_FRAMES, batches, released_frames
+from pav.rewards import IMAGE_BACKEND, IMAGE_FRAMES, batches, released_frames
 from pav.rewards.weights import dtype_from, load_into, load_weights
 
 HEAD_SOURCE = "https://github.com/LAION-AI/aesthetic-predictor (sa_0_4_vit_l_14_linear.pth)"
@@ -30,7 +30,7 @@ class LaionAesthetic:
         batch_size: int = 8,
     ):
         self.device, self.batch_size = device, batch_size
-        self.processor = AutoImageProcessor.from_pretrained(clip_model)
+        self.processor = AutoImageProcessor.from_pretrained(clip_model, backend=IMAGE_BACKEND)
         self.clip = CLIPModel.from_pretrained(clip_model, dtype=dtype_from(torch_dtype))
         self.clip.to(device).eval()
         # The released head is a bare nn.Linear(768, 1): its state_dict keys are "weight" and "bias".

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import AutoImageProcessor, AutoTokenizer, CLIPConfig, CLIPModel
 
-from pav.rewards import IMAGE_FRAMES, batches, released_frames
+from pav.rewards import IMAGE_BACKEND, IMAGE_FRAMES, batches, released_frames
 from pav.rewards.weights import dtype_from, load_into, load_weights
 
 CHECKPOINT_SOURCE = "https://github.com/Kwai-Kolors/MPS (MPS_overall_checkpoint.pth, converted to safetensors)"
@@ -170,7 +170,7 @@ class Mps:
     ):
         self.device, self.batch_size = device, batch_size
         # Only the config, tokenizer and image processor come from the CLIP id: the checkpoint holds all weights.
-        self.processor = AutoImageProcessor.from_pretrained(clip_model)
+        self.processor = AutoImageProcessor.from_pretrained(clip_model, backend=IMAGE_BACKEND)
         self.tokenizer = AutoTokenizer.from_pretrained(clip_model)
         self.model = MpsModel(CLIPConfig.from_pretrained(clip_model))
         state = load_weights(checkpoint, "mps checkpoint", CHECKPOINT_SOURCE)

@@ -16,7 +16,7 @@ from transformers import AutoProcessor, Idefics2Config, Idefics2Model
 from transformers.models.idefics2.modeling_idefics2 import Idefics2PreTrainedModel
 
 from pav.data.schemas import VIDEO_DIMENSIONS
-from pav.rewards import VIDEO_FRAMES, batches, released_frames
+from pav.rewards import IMAGE_BACKEND, VIDEO_FRAMES, batches, released_frames
 from pav.rewards.weights import dtype_from
 
 # The regression query of the release (VideoScore benchmark/utils_tools.py), byte for byte: the head was
@@ -86,7 +86,7 @@ class VideoScore:
         batch_size: int = 1,
     ):
         self.device, self.batch_size = device, batch_size
-        self.processor = AutoProcessor.from_pretrained(model)
+        self.processor = AutoProcessor.from_pretrained(model, backend=IMAGE_BACKEND)
         self.model = VideoScoreModel.from_pretrained(model, dtype=dtype_from(torch_dtype)).to(device).eval()
         if self.model.config.num_labels != len(VIDEO_DIMENSIONS):
             raise ValueError(f"{model}: expected a 5-output head, got {self.model.config.num_labels}")

@@ -7,7 +7,7 @@ from safetensors.torch import save_file
 from transformers import CLIPModel
 
 from pav.data.schemas import VIDEO_DIMENSIONS
-from pav.rewards import IMAGE_FRAMES, load_reward, released_frames
+from pav.rewards import IMAGE_FRAMES, load_reward, released_frames, unload_rewards
 from pav.rewards.mps import MpsModel
 from pav.rewards.videoscore import QUERY, VideoScoreModel, query
 from tiny_vision import save_tiny_clip, save_tiny_videoscore
@@ -178,3 +178,21 @@ def test_mps(clip_dir, tmp_path):
         per_frame = model(pixels, ids, batched.condition.expand(IMAGE_FRAMES, -1))
     assert scores[0] == pytest.approx(float(per_frame.mean()), abs=1e-4)
     assert per_frame.abs().max() <= model.model.logit_scale.exp() + 1e-4
+
+
+def test_every_judge_asks_for_the_pil_image_processors(clip_dir, videoscore_dir, tmp_path, monkeypatch):
+    # Left to itself transformers takes the torchvision processors where torchvision is installed (a GPU worker)
+    # and the PIL ones elsewhere: the same video would score differently under one cache key.
+    from transformers.models.auto import image_processing_auto
+
+    asked = []
+    resolve = image_processing_auto._resolve_backend
+    monkeypatch.setattr(image_processing_auto, "_resolve_backend",
+                        lambda backend, use_fast, name: asked.append(backend) or resolve(backend, use_fast, name))
+    torch.save(torch.nn.Linear(16, 1).state_dict(), tmp_path / "head.pth")
+    unload_rewards()  # built afresh here, not taken from this process's cache
+    loaded = [load_reward("videoscore", dict(model=str(videoscore_dir), device="cpu", torch_dtype="fp32")),
+              load_reward("laion-aesthetic", dict(head=str(tmp_path / "head.pth"), clip_model=str(clip_dir),
+                                                  device="cpu"))]
+    assert asked and set(asked) == {"pil"}, asked
+    assert all(type(getattr(r.processor, "image_processor", r.processor)).__name__.endswith("Pil") for r in loaded)
