@@ -84,8 +84,13 @@ class VideoScore:
         torch_dtype: str = "bf16",
         device: str = "cuda",
         batch_size: int = 1,
+        frames: int = VIDEO_FRAMES,
     ):
-        self.device, self.batch_size = device, batch_size
+        """frames: how many frames of a video the judge reads (16 as the paper's VideoScore; 48 for
+        VideoScore-v1.1, which was trained on 48); all of a shorter video."""
+        if frames < 1:
+            raise ValueError(f"videoscore: frames must be >= 1, got {frames}")
+        self.device, self.batch_size, self.frames = device, batch_size, frames
         self.processor = AutoProcessor.from_pretrained(model, backend=IMAGE_BACKEND)
         self.model = VideoScoreModel.from_pretrained(model, dtype=dtype_from(torch_dtype)).to(device).eval()
         if self.model.config.num_labels != len(VIDEO_DIMENSIONS):
@@ -95,7 +100,7 @@ class VideoScore:
     def score(self, videos: Sequence[np.ndarray], prompts: Sequence[str]) -> list[dict[str, float]]:
         out = []
         for chunk, originals in batches(videos, prompts, self.batch_size):
-            images = [[Image.fromarray(f) for f in released_frames(v, VIDEO_FRAMES, all_when_short=True)]
+            images = [[Image.fromarray(f) for f in released_frames(v, self.frames, all_when_short=True)]
                       for v in chunk]
             texts = [query(p, len(frames)) for p, frames in zip(originals, images)]
             inputs = self.processor(text=texts, images=images, padding=True, return_tensors="pt").to(self.device)

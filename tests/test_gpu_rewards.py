@@ -196,3 +196,20 @@ def test_every_judge_asks_for_the_pil_image_processors(clip_dir, videoscore_dir,
                                                   device="cpu"))]
     assert asked and set(asked) == {"pil"}, asked
     assert all(type(getattr(r.processor, "image_processor", r.processor)).__name__.endswith("Pil") for r in loaded)
+
+
+def test_videoscore_reads_as_many_frames_as_its_version_was_trained_on(videoscore_dir, monkeypatch):
+    # The paper's VideoScore reads 16 frames, VideoScore-v1.1 48: a judge fed the wrong count scores off its training.
+    video = np.random.default_rng(0).integers(0, 255, (60, 16, 16, 3), dtype=np.uint8)
+    counts = {}
+    for frames in (16, 48):
+        reward = load_reward("videoscore", dict(model=str(videoscore_dir), device="cpu", torch_dtype="fp32",
+                                                frames=frames))
+        call = reward.processor.__class__.__call__
+        monkeypatch.setattr(reward.processor.__class__, "__call__", lambda self, text, images, **kw: (
+            counts.__setitem__(frames, len(images[0])), call(self, text=text, images=images, **kw))[1])
+        reward.score([video], ["a cat"])
+        monkeypatch.undo()
+    assert counts == {16: 16, 48: 48}
+    with pytest.raises(ValueError, match="frames must be >= 1"):
+        load_reward("videoscore", dict(model=str(videoscore_dir), device="cpu", frames=0))
