@@ -192,6 +192,21 @@ PRESETS = tuple(sorted(p.name.removesuffix(".yaml") for p in resources.files("pa
                        if p.name.endswith(".yaml")))
 
 
+def profile_values(profile: str, seen: tuple[str, ...] = ()) -> dict:
+    """A profile's values, over those of the profile it `extends` (a GPU profile for another video model keeps
+    the paper's rewards and training): sections merge, but a backend's `options` come whole from the profile
+    that sets them, since one model's options never suit another."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; valid: {', '.join(PROFILES)}")
+    values = yaml.safe_load(resources.files("pav").joinpath(f"profiles/{profile}.yaml").read_text()) or {}
+    base = values.pop("extends", None)
+    if base is None:
+        return values
+    if base in (*seen, profile):
+        raise ValueError(f"profile {profile!r} extends {base!r}, which extends it back")
+    return deep_merge(profile_values(base, (*seen, profile)), values, whole=("options",))
+
+
 def load_config(profile: str = "demo", overrides: list[str] | None = None,
                 environ: dict[str, str] | None = None) -> RunConfig:
     """The profile's config with its training preset, then environment and command-line overrides, applied.
@@ -199,9 +214,7 @@ def load_config(profile: str = "demo", overrides: list[str] | None = None,
     A profile may name a preset (`preset: ours`) and an override may pick another (`preset=paper`): the
     preset's values go over the profile's, and overrides over both.
     """
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; valid: {', '.join(PROFILES)}")
-    layers = [yaml.safe_load(resources.files("pav").joinpath(f"profiles/{profile}.yaml").read_text()) or {},
+    layers = [profile_values(profile),
               dotted(env_overrides({*RunConfig.model_fields, "preset"}, environ)), dotted(overrides or [])]
     preset = next((layer.pop("preset") for layer in reversed(layers) if "preset" in layer), None)
     for layer in layers:

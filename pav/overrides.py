@@ -8,8 +8,9 @@ import os
 import yaml
 
 
-def deep_merge(base: dict, update: dict) -> dict:
-    """`update` over `base`, dict by dict; a prompt set that switches its source starts afresh.
+def deep_merge(base: dict, update: dict, whole: tuple[str, ...] = ()) -> dict:
+    """`update` over `base`, dict by dict; a prompt set that switches its source starts afresh, and so does a
+    mapping under a key in `whole`.
 
     A profile samples the bundled suite (offset, limit, stride); carried over to a user's own file, a
     stride of 16 would keep 1 prompt of 7 without a word. So an override that sets another `source`
@@ -18,8 +19,9 @@ def deep_merge(base: dict, update: dict) -> dict:
     out = dict(base)
     for key, value in update.items():
         previous = out.get(key)
-        if isinstance(value, dict) and isinstance(previous, dict) and not _switches_source(previous, value):
-            out[key] = deep_merge(previous, value)
+        if isinstance(value, dict) and isinstance(previous, dict) and not _switches_source(previous, value) \
+                and key not in whole:
+            out[key] = deep_merge(previous, value, whole)
         else:
             out[key] = value
     return out

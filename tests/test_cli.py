@@ -11,7 +11,7 @@ runner = CliRunner()
 
 
 def test_every_profile_resolves_and_overrides_apply_in_order():
-    assert {"quick", "demo", "gpu-cogvideox", "gpu-opensora"} <= set(PROFILES)
+    assert {"quick", "demo", "gpu-cogvideox", "gpu-opensora", "gpu-wan", "gpu-ltx", "gpu-hunyuan15"} <= set(PROFILES)
     for name in PROFILES:
         assert load_config(name).profile.split(" ")[0] == name  # 'gpu-cogvideox (preset ours)'
     cfg = load_config("quick", ["evolve.rounds=1"], environ={"PAV_EVOLVE__ROUNDS": "7", "PAV_STORE": "/tmp/x"})
@@ -42,7 +42,21 @@ def test_a_server_that_cannot_be_reached_is_one_line_and_exit_1(tmp_path):
     assert f"Error: cannot reach http://127.0.0.1:{port}/api" in done.stderr
 
 
-@pytest.mark.parametrize("profile", ["gpu-cogvideox", "gpu-opensora"])
+@pytest.mark.parametrize("profile, pipeline", [("gpu-wan", "WanPipeline"), ("gpu-ltx", "LTXPipeline"),
+                                               ("gpu-hunyuan15", "HunyuanVideo15Pipeline")])
+def test_a_2026_video_model_profile_keeps_the_papers_set_up_around_its_own_generator(profile, pipeline):
+    from pav.models.generators.diffusers_video import check_shape
+
+    cfg, paper = load_config(profile), load_config("gpu-cogvideox")
+    options = cfg.generator.options
+    check_shape(pipeline, options["num_frames"], options["height"], options["width"])  # rendered as asked
+    assert "call_kwargs" not in options  # a generator's options come whole: nothing of CogVideoX's carried over
+    assert (cfg.rewards, cfg.train.sft, cfg.train.dpo, cfg.evaluate.prompts) == (
+        paper.rewards, paper.train.sft, paper.train.dpo, paper.evaluate.prompts)
+    assert cfg.store == f"runs/{profile}" and profile in cfg.operator.options["cache_dir"]
+
+
+@pytest.mark.parametrize("profile", ["gpu-cogvideox", "gpu-opensora", "gpu-wan"])
 def test_gpu_profiles_put_the_enhancer_on_the_gpu_in_bf16(profile):
     shown = runner.invoke(app, ["config", "--profile", profile])
     assert shown.exit_code == 0, shown.output

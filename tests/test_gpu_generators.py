@@ -5,6 +5,7 @@ import sys
 import textwrap
 
 import numpy as np
+import torch
 import pytest
 
 from pav.models.generators import load_generator
@@ -60,6 +61,24 @@ def test_wan_with_explicit_pipeline_class(wan):
     assert [v.frames.shape for v in videos] == [(9, 16, 16, 3)] * 2 and videos[0].fps == 16
     assert _diff(gen.generate(PROMPTS[:1], [3])[0].frames, videos[0].frames) <= 1  # another batch: rounding at most
     assert all(_diff(a.frames, b.frames) == 0 for a, b in zip(gen.generate(PROMPTS[:2], [3, 4]), videos))
+
+
+def test_wan_as_recommended_vae_in_fp32_and_its_scheduler_shifted(wan):
+    # Wan's VAE decodes better in fp32 than the bf16 of the rest, and its flow shift depends on the resolution.
+    options = dict(TINY, torch_dtype="bf16")
+    gen = load_generator("diffusers", dict(model=wan, num_frames=5, component_dtypes={"vae": "fp32"},
+                                           scheduler={"class": "UniPCMultistepScheduler", "flow_shift": 5.0,
+                                                      "prediction_type": "flow_prediction", "use_flow_sigmas": True},
+                                           **options))
+    assert gen.pipe.vae.dtype == torch.float32 and gen.pipe.transformer.dtype == torch.bfloat16
+    assert type(gen.pipe.scheduler).__name__ == "UniPCMultistepScheduler" and gen.pipe.scheduler.config.flow_shift == 5.0
+    [video] = gen.generate(PROMPTS[:1], [3])
+    assert video.error is None and video.frames.shape == (5, 16, 16, 3)
+    assert gen.settings()["component_dtypes"] == {"vae": "fp32"}  # they change the pixels: part of the video key
+    with pytest.raises(ValueError, match="has no model component 'vea'"):
+        load_generator("diffusers", dict(model=wan, num_frames=5, component_dtypes={"vea": "fp32"}, **TINY))
+    with pytest.raises(ValueError, match="takes no flow_shfit"):
+        load_generator("diffusers", dict(model=wan, num_frames=5, scheduler={"flow_shfit": 3.0}, **TINY))
 
 
 def test_diffusers_settings_and_bad_options(cogvideox):

@@ -62,7 +62,8 @@ def test_malformed_release_files_are_named(text, message):
         parse_release(text, "pairs.json")
 
 
-@pytest.mark.parametrize("profile", ["demo", "quick", "gpu-cogvideox", "gpu-opensora"])
+@pytest.mark.parametrize("profile", ["demo", "quick", "gpu-cogvideox", "gpu-opensora", "gpu-wan", "gpu-ltx",
+                                     "gpu-hunyuan15"])
 def test_every_profiles_prompt_sets_are_disjoint(profile):
     """Evolution, DPO, the round gate's validation and the evaluation never share a prompt."""
     from pav.config import load_config
