@@ -9,7 +9,7 @@ import torch
 import pytest
 
 from pav.models.generators import load_generator
-from tiny_vision import save_tiny_cogvideox, save_tiny_wan
+from tiny_vision import save_tiny_cogvideox, save_tiny_ltx, save_tiny_wan
 
 PROMPTS = ["a red cat", "a dog running in the city at night", "sea"]
 TINY = dict(torch_dtype="fp32", device="cpu", height=16, width=16, num_inference_steps=2,
@@ -79,6 +79,21 @@ def test_wan_as_recommended_vae_in_fp32_and_its_scheduler_shifted(wan):
         load_generator("diffusers", dict(model=wan, num_frames=5, component_dtypes={"vea": "fp32"}, **TINY))
     with pytest.raises(ValueError, match="takes no flow_shfit"):
         load_generator("diffusers", dict(model=wan, num_frames=5, scheduler={"flow_shfit": 3.0}, **TINY))
+
+
+def test_ltx_through_the_generic_loader_at_its_own_shapes(tmp_path):
+    # LTX renders 8k+1 frames at sizes divisible by 32; its class comes from model_index.json.
+    save_tiny_ltx(tmp_path / "ltx")
+    options = dict(TINY, height=32, width=32)
+    gen = load_generator("diffusers", dict(model=str(tmp_path / "ltx"), num_frames=9, fps=24, **options))
+    assert type(gen.pipe).__name__ == "LTXPipeline"
+    videos = gen.generate(PROMPTS[:2], [1, 2])
+    assert [v.frames.shape for v in videos] == [(9, 32, 32, 3)] * 2 and videos[0].fps == 24
+    assert _diff(videos[0].frames, videos[1].frames) > 0  # another prompt and seed, another video
+    with pytest.raises(ValueError, match="8n\\+1 frames"):
+        load_generator("diffusers", dict(model=str(tmp_path / "ltx"), num_frames=10, **options))
+    with pytest.raises(ValueError, match="divisible by 32"):
+        load_generator("diffusers", dict(model=str(tmp_path / "ltx"), num_frames=9, **dict(TINY, height=48, width=48)))
 
 
 def test_diffusers_settings_and_bad_options(cogvideox):

@@ -157,3 +157,28 @@ def save_tiny_wan(path: Path) -> None:
         transformer=transformer,
         scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
     ).save_pretrained(path)
+
+
+def save_tiny_ltx(path: Path) -> None:
+    """A tiny LTX-Video text-to-video pipeline (32x32 pixels, 1 transformer layer, 4x spatial and temporal
+    compression) saved at `path`."""
+    from diffusers import AutoencoderKLLTXVideo, FlowMatchEulerDiscreteScheduler, LTXPipeline, LTXVideoTransformer3DModel
+
+    tokenizer = t5_tokenizer()
+    torch.manual_seed(0)
+    transformer = LTXVideoTransformer3DModel(
+        in_channels=8, out_channels=8, patch_size=1, patch_size_t=1, num_attention_heads=2, attention_head_dim=8,
+        cross_attention_dim=16, num_layers=1, caption_channels=32,
+    )
+    scaling, blocks = (True, True, False, False), (1, 1, 1, 1, 1)
+    vae = AutoencoderKLLTXVideo(
+        in_channels=3, out_channels=3, latent_channels=8, block_out_channels=(8, 8, 8, 8),
+        decoder_block_out_channels=(8, 8, 8, 8), layers_per_block=blocks, decoder_layers_per_block=blocks,
+        spatio_temporal_scaling=scaling, decoder_spatio_temporal_scaling=scaling,
+        decoder_inject_noise=(False,) * 5, upsample_residual=(False,) * 4, upsample_factor=(1,) * 4,
+        timestep_conditioning=False, patch_size=1, patch_size_t=1, encoder_causal=True, decoder_causal=False,
+    )
+    LTXPipeline(
+        tokenizer=tokenizer, text_encoder=tiny_t5_encoder(len(tokenizer)), vae=vae, transformer=transformer,
+        scheduler=FlowMatchEulerDiscreteScheduler(),
+    ).save_pretrained(path)
