@@ -34,7 +34,7 @@ def evolve(config: RunConfig) -> dict:
         labels = [f"{stage} shard {i}/{len(shards)}" for i in range(1, len(shards) + 1)]
         if round_ > 0:
             mutated = [mutate.with_options(task_run_name=f"mutate {label}")(
-                shard_logs, config.operator, cfg.top_n, cfg.variants, round_, cfg.seed, stage)
+                shard_logs, config.operator, cfg.top_n, cfg.variants, round_, cfg.seed, stage, config.generator)
                 for shard_logs, label in zip(logs, labels)]
             shards = [m["candidates"] for m in mutated]
             stats = [m["stats"] for m in mutated]

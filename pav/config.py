@@ -8,7 +8,7 @@ apply in order: profile, then PAV_* environment variables, then command-line --s
 from __future__ import annotations
 
 from importlib import resources
-from typing import Any, Literal
+from typing import Any, Literal, Optional
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -39,6 +39,8 @@ class GeneratorConfig(Section):
     options: dict[str, Any] = Field(default_factory=dict, description="Backend options (model id, size, frames, ...)")
     render_batch: int = Field(16, ge=1, description="Videos handed to the generator at once; each finished batch "
                                                     "is kept before the next starts, so a lost worker loses at most one")
+    token_limit: Optional[int] = Field(None, ge=1, description="Most prompt tokens the video model reads (empty: "
+                                                             "what its text encoder declares); rewrites must fit")
 
 
 class IntentConfig(Section):

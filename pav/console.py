@@ -27,7 +27,8 @@ def print_rounds(rounds: list[dict]) -> None:
     keys = {"round": "round", "candidates": "videos", "original_overall": "originals", "best_overall": "best so far",
             "improved": "improved", "drifted": "lost intent", "pairs": "pairs", "calls": "op calls",
             "cached": "op cached",
-            "prompt_tokens": "tokens in", "completion_tokens": "tokens out", "operator_failures": "op failures"}
+            "prompt_tokens": "tokens in", "completion_tokens": "tokens out", "operator_failures": "op failures",
+            "over_token_limit": "too long"}
     out.print(table("Evolution by round: mean overall of each prompt's best so far vs the originals",
                      [{label: r[k] for k, label in keys.items()} for r in rounds]))
 

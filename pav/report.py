@@ -53,11 +53,14 @@ def terminal_rows(table: pd.DataFrame) -> list[dict]:
 def write_report(store: Store, stage: str, tables: EvaluationTables, aggregation: AggregationConfig, *, title: str,
                  evolution_rounds: list[dict] | None = None,
                  frames: dict[str, list[tuple[str, np.ndarray | None]]] | None = None,
-                 cross_model: pd.DataFrame | None = None, n_boot: int = 1000) -> dict[str, str]:
+                 cross_model: pd.DataFrame | None = None, n_boot: int = 1000,
+                 too_long: pd.DataFrame | None = None) -> dict[str, str]:
     """Write report.html (self-contained), report.md and the PNGs under `stage`; returns name -> store path.
 
     `frames` maps an original prompt to the clips to show for it, e.g. [("original", frames), ("dpo-2", frames)];
-    the first MAX_SAMPLE_PROMPTS prompts are drawn. `cross_model` is a cross_model_matrix.
+    the first MAX_SAMPLE_PROMPTS prompts are drawn. `cross_model` is a cross_model_matrix; `too_long` has per method
+    its rewrites, those over the video model's token limit and the longest (columns method, rewrites, over, longest,
+    limit).
     """
     for prompt, group in (frames or {}).items():
         for method, clip in group:
@@ -77,6 +80,11 @@ def write_report(store: Store, stage: str, tables: EvaluationTables, aggregation
     if len(tables.specificity):
         sections.append(("What each method adds, and how much of it is the same for every prompt",
                          _specificity_rows(tables.specificity), _SPECIFICITY_CAPTION, None))
+    if too_long is not None and len(too_long):
+        rows = (["Method", "Rewrites", "Over the limit", "Longest (tokens)"],
+                [[r.method, str(r.rewrites), str(r.over), str(r.longest)] for r in too_long.itertuples()])
+        sections.append((f"Rewrites the video model would cut (its encoder reads {int(too_long['limit'].iloc[0])} "
+                         "tokens)", rows, _TOO_LONG_CAPTION, None))
     if evolution_rounds:
         sections.append(("Reward across evolution rounds", None, _EVOLUTION_CAPTION,
                          ("evolution", evolution_plot(evolution_rounds))))
@@ -180,6 +188,8 @@ _SPECIFICITY_CAPTION = ("What each method appends or adds to the user's prompt, 
                         "additions: different sets of added phrases. Boilerplate: rewrites all of whose added phrases "
                         "are on more than 20% of the method's rewrites (a constant suffix is 100%). Top phrase: the "
                         "share of rewrites carrying the most common added phrase.")
+_TOO_LONG_CAPTION = ("Each method's rewrites counted in the video model's own tokens: one over the limit is cut by "
+                     "the model, so what it renders is not what the method wrote.")
 _EVOLUTION_CAPTION = ("Mean overall score per evolution round of the data engine: the original prompts and the "
                       "best prompt found so far for each.")
 _STAGE_CAPTION = "Mean overall score of the original prompts and of the enhancer after each training stage."

@@ -8,6 +8,7 @@ generate call (pav/batcher.py).
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import threading
@@ -24,7 +25,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pav.batcher import Batcher, Job, ServeError
 from pav.models.enhancer import Enhancer, enhancer_dir
+from pav.models.generators.text_limit import TextLimit
 from pav.rewards.intent import load_intent_judge
+
+log = logging.getLogger(__name__)
 
 
 class Message(BaseModel):
@@ -59,10 +63,12 @@ def _text(message: Message) -> str:
 def create_app(model_dir: str | Path, device: str = "cpu", dtype: str = "fp32", max_batch: int = 16, max_wait_ms: float = 20,
                queue_size: int = 64, max_prompt_chars: int = 2000, default_max_tokens: int = 160,
                max_tokens_limit: int = 512, api_key: str | None = None, intent_judge: str = "lexical",
-               batcher_thread: bool = True) -> FastAPI:
+               batcher_thread: bool = True, text_limit: TextLimit | None = None) -> FastAPI:
     """The app serving the enhancer in `model_dir` (a `pav train` model directory or its merged/).
 
-    With batcher_thread False the caller runs `app.state.batcher.run()` on a thread of its own.
+    With batcher_thread False the caller runs `app.state.batcher.run()` on a thread of its own. With a
+    `text_limit` (the video model's encoder), a rewrite over it loses trailing phrases until it fits, or falls back
+    to the original, with finish_reason "length"; app.state.too_long counts them.
     """
     path = enhancer_dir(model_dir)
     model_id = Path(model_dir).name if Path(model_dir).name != "merged" else Path(model_dir).parent.name
@@ -78,6 +84,7 @@ def create_app(model_dir: str | Path, device: str = "cpu", dtype: str = "fp32", 
 
     app = FastAPI(title="prompt-a-video enhancer", version="1", lifespan=lifespan)
     app.state.batcher = batcher
+    app.state.too_long = 0
 
     @app.exception_handler(ServeError)
     async def _serve_error(_: Request, e: ServeError):
@@ -109,11 +116,22 @@ def create_app(model_dir: str | Path, device: str = "cpu", dtype: str = "fp32", 
             raise ServeError(400, f"max_tokens {wanted} is above this server's limit of {max_tokens_limit}")
         return wanted
 
-    async def rewrite(prompt: str, temperature: float, max_tokens: int, n: int) -> list[str]:
+    async def rewrite(prompt: str, temperature: float, max_tokens: int, n: int) -> list[tuple[str, str]]:
+        """Each rewrite with its finish_reason: "stop", or "length" where it had to fit the video model's limit."""
         loop = asyncio.get_running_loop()
         job = Job(prompt, temperature, max_tokens, n, loop, loop.create_future())
         batcher.submit(job)
-        return await job.done
+        texts = await job.done
+        if text_limit is None:
+            return [(t, "stop") for t in texts]
+        out = []
+        for text, fits in zip(texts, text_limit.fits(texts)):
+            if not fits:
+                app.state.too_long += 1
+                log.warning("a rewrite over the video model's %d-token limit was shortened: %r", text_limit.max_tokens,
+                            text[:80])
+            out.append((text, "stop") if fits else (text_limit.shortened(text, keep=prompt) or prompt, "length"))
+        return out
 
     @app.get("/v1/models")
     async def models() -> dict:
@@ -125,13 +143,14 @@ def create_app(model_dir: str | Path, device: str = "cpu", dtype: str = "fp32", 
         if not users:
             raise ServeError(400, "messages hold no user message: the last user message is the prompt to enhance")
         prompt = check_prompt(_text(users[-1]))
-        texts = await rewrite(prompt, body.temperature, tokens(body.max_completion_tokens or body.max_tokens), body.n)
+        written = await rewrite(prompt, body.temperature, tokens(body.max_completion_tokens or body.max_tokens),
+                                body.n)
         tokenizer = batcher.enhancer.tokenizer
-        used = [len(tokenizer(t)["input_ids"]) for t in texts]
+        used = [len(tokenizer(t)["input_ids"]) for t, _ in written]
         return {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "object": "chat.completion", "created": int(time.time()),
                 "model": model_id,
-                "choices": [{"index": i, "finish_reason": "stop", "message": {"role": "assistant", "content": t}}
-                            for i, t in enumerate(texts)],
+                "choices": [{"index": i, "finish_reason": reason, "message": {"role": "assistant", "content": t}}
+                            for i, (t, reason) in enumerate(written)],
                 "usage": {"prompt_tokens": len(tokenizer(prompt)["input_ids"]), "completion_tokens": sum(used),
                           "total_tokens": len(tokenizer(prompt)["input_ids"]) + sum(used)}}
 
@@ -139,16 +158,17 @@ def create_app(model_dir: str | Path, device: str = "cpu", dtype: str = "fp32", 
     async def enhance(body: EnhanceRequest) -> dict:
         prompts = [check_prompt(p) for p in body.prompts]
         max_tokens = tokens(body.max_tokens)
-        texts = [t[0] for t in await asyncio.gather(*(rewrite(p, body.temperature, max_tokens, 1) for p in prompts))]
-        judged = judge.judge(prompts, texts)
+        written = [w[0] for w in await asyncio.gather(*(rewrite(p, body.temperature, max_tokens, 1) for p in prompts))]
+        judged = judge.judge(prompts, [t for t, _ in written])
         return {"model": model_id, "rewrites": [
-            {"prompt": p, "rewrite": t, "intent": r.intent, "lost": r.lost} for p, t, r in zip(prompts, texts, judged)]}
+            {"prompt": p, "rewrite": t, "intent": r.intent, "lost": r.lost, "shortened": reason == "length"}
+            for p, (t, reason), r in zip(prompts, written, judged)]}
 
     return app
 
 
 def serve(model_dir: str, host: str, port: int, device: str, dtype: str, max_batch: int, max_wait_ms: float,
-          queue_size: int, api_key_env: str | None) -> None:
+          queue_size: int, api_key_env: str | None, text_limit: TextLimit | None = None) -> None:
     """Run the server in the foreground until SIGINT or SIGTERM (uvicorn shuts down cleanly)."""
     import uvicorn
 
@@ -156,7 +176,7 @@ def serve(model_dir: str, host: str, port: int, device: str, dtype: str, max_bat
     if api_key_env and not api_key:
         raise ValueError(f"--api-key-env {api_key_env}: the variable is not set")
     app = create_app(model_dir, device=device, dtype=dtype, max_batch=max_batch, max_wait_ms=max_wait_ms,
-                     queue_size=queue_size, api_key=api_key, batcher_thread=False)
+                     queue_size=queue_size, api_key=api_key, batcher_thread=False, text_limit=text_limit)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
     # uvicorn installs no signal handlers off the main thread: SIGINT/SIGTERM ask it to shut down
     # gracefully (its lifespan stops the batcher, which then returns here) and the process exits 0.

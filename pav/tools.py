@@ -144,10 +144,21 @@ def serve(model: Annotated[str, typer.Option("--model", help="Trained model dire
           queue: Annotated[int, typer.Option(help="Requests that may wait; beyond it a request gets 503")] = 64,
           api_key_env: Annotated[Optional[str], typer.Option(
               help="Environment variable holding the bearer key clients must send (default: no key)")] = None,
+          video_model: Annotated[Optional[str], typer.Option(
+              "--for-profile", help="Fit rewrites to this profile's video model's token limit (e.g. gpu-ltx)")] = None,
+          token_limit: Annotated[Optional[int], typer.Option(
+              help="Most tokens a rewrite may take (words and punctuation, or the profile's tokenizer)")] = None,
           ) -> None:
     """Serve a trained enhancer over the OpenAI chat-completions protocol (and /v1/enhance) until SIGTERM."""
+    from pav.models.generators.text_limit import TextLimit, text_limit
     from pav.serve import serve as run
 
-    if min(max_batch, queue) < 1 or max_wait_ms < 0:
-        raise typer.BadParameter("--max-batch and --queue must be >= 1 and --max-wait-ms >= 0")
-    run(model, host, port, device, dtype, max_batch, max_wait_ms, queue, api_key_env)
+    if min(max_batch, queue) < 1 or max_wait_ms < 0 or (token_limit is not None and token_limit < 1):
+        raise typer.BadParameter("--max-batch, --queue and --token-limit must be >= 1 and --max-wait-ms >= 0")
+    limit = TextLimit(token_limit) if token_limit else None
+    if video_model:
+        from pav.config import load_config
+
+        generator = load_config(video_model).generator
+        limit = text_limit(generator.name, generator.options, token_limit or generator.token_limit)
+    run(model, host, port, device, dtype, max_batch, max_wait_ms, queue, api_key_env, limit)

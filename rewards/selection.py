@@ -99,7 +99,8 @@ TRIPLET_COLUMNS = ["prompt_id", "prompt", "chosen", "rejected", "chosen_overall"
 def dpo_triplets(samples: pd.DataFrame, aggregation: AggregationConfig, rule: DPOFilter, round_: int) -> pd.DataFrame:
     """(prompt, chosen, rejected) rows per prompt through the DPO filter, with intent enforced.
 
-    A chosen keeps the original's intent, passes the thresholds and is short enough. Under best-worst it
+    A chosen keeps the original's intent, passes the thresholds and is short enough (and, where `samples` has a
+    `fits` column, within the video model's token limit). Under best-worst it
     ranks first among such samples and is paired with the prompt's last-ranked sample; under released it
     is one of the two best-ranked samples and is paired with every lower one it leads by the margin. With
     `drift_rejected`, samples that lost intent are the rejecteds instead (the one that lost most under
@@ -113,6 +114,8 @@ def dpo_triplets(samples: pd.DataFrame, aggregation: AggregationConfig, rule: DP
     scored["eligible"] = passes(scored, aggregation) & keeps_intent(scored["intent"], aggregation)
     if rule.chosen_max_words:
         scored["eligible"] &= scored["prompt"].str.split().str.len() <= rule.chosen_max_words
+    if "fits" in scored:  # within what the video model reads (a longer one it would cut)
+        scored["eligible"] &= scored["fits"].astype(bool)
     rows = []
     for pid, group in scored.dropna(subset=["overall"]).groupby("prompt_id", sort=False):
         ranked = group.sort_values("overall", ascending=False)

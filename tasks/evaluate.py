@@ -6,7 +6,7 @@ import pandas as pd
 from prefect import task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 
-from pav.config import IntentConfig, OperatorConfig, RunConfig
+from pav.config import GeneratorConfig, IntentConfig, OperatorConfig, RunConfig
 from pav.data.prompts import VBENCH_REWRITES, vbench_rewrites
 from pav.data.records import candidates_frame, video_path
 from pav.data.schemas import SCHEMAS
@@ -14,6 +14,7 @@ from pav.data.enhancers import enhancers
 from pav.data.store import ArtifactRef, Store, content_key
 from pav.data.video import decode_mp4
 from pav.models.enhancer import Enhancer
+from pav.models.generators.text_limit import TextLimit, text_limit
 from pav.models.base_model import resolve_base_model
 from pav.models.operators import MutationRequest
 from pav.report import markdown_table, write_report
@@ -98,11 +99,24 @@ def evaluations_by_model(store: Store) -> dict[str, pd.DataFrame]:
             for m in models}
 
 
+def too_long(evals: pd.DataFrame, limit: TextLimit) -> pd.DataFrame:
+    """Per method: its rewrites, how many the video model would cut (over `limit`) and the longest, in tokens."""
+    rows = []
+    for method, group in evals.drop_duplicates(["method", "prompt_id"]).groupby("method", sort=False):
+        counts = limit.counts(group["prompt"].tolist())
+        rows.append({"method": method, "rewrites": len(counts), "over": sum(n > limit.max_tokens for n in counts),
+                     "longest": max(counts), "limit": limit.max_tokens})
+    return pd.DataFrame(rows)
+
+
 def report(evaluations: ArtifactRef, aggregation: AggregationConfig, n_boot: int, generator: str,
-           evolution_rounds: list[dict] | None, stage: str, note: str | None = None, samples: int = 3) -> dict:
-    """The HTML and Markdown report with plots, plus frames of a few prompts (original vs ours)."""
+           evolution_rounds: list[dict] | None, stage: str, note: str | None = None, samples: int = 3,
+           video_model: GeneratorConfig | None = None) -> dict:
+    """The HTML and Markdown report with plots, plus frames of a few prompts (original vs ours), and how many
+    rewrites the video model (`video_model`) would cut."""
     store = Store(evaluations.root)
     evals = evaluations.read()
+    limit = text_limit(video_model.name, video_model.options, video_model.token_limit) if video_model else None
     methods = list(dict.fromkeys(evals["method"]))
     ours = methods[-1]
     frames: dict[str, list] = {}
@@ -119,7 +133,8 @@ def report(evaluations: ArtifactRef, aggregation: AggregationConfig, n_boot: int
              f"{evals['seed'].nunique()} seed(s)" + (f"; {note}" if note else ""))
     tables = evaluation_tables(evals, aggregation, n_boot)
     written = write_report(store, stage, tables, aggregation, title=title, evolution_rounds=evolution_rounds,
-                           frames=frames, cross_model=cross, n_boot=n_boot)
+                           frames=frames, cross_model=cross, n_boot=n_boot,
+                           too_long=too_long(evals, limit) if limit is not None else None)
     return {"paths": written, "markdown": markdown_table(tables.methods)}
 
 
@@ -134,9 +149,11 @@ collect_stage = task(collect, name="evaluations", task_run_name="evaluations {st
 
 @task(name="report", task_run_name="report {stage}")
 def report_stage(evaluations: ArtifactRef, aggregation: AggregationConfig, n_boot: int, generator: str,
-                 evolution_rounds: list[dict] | None, stage: str, note: str | None = None) -> dict[str, str]:
+                 evolution_rounds: list[dict] | None, stage: str, note: str | None = None,
+                 video_model: GeneratorConfig | None = None) -> dict[str, str]:
     """Write the report and publish the paper's table as a Prefect artifact."""
-    written = report(evaluations, aggregation, n_boot, generator, evolution_rounds, stage, note)
+    written = report(evaluations, aggregation, n_boot, generator, evolution_rounds, stage, note,
+                     video_model=video_model)
     store = Store(evaluations.root)
     create_markdown_artifact(key=artifact_key(store.root, "evaluation-report"), markdown=written["markdown"],
                              description=f"Report: {store.url(written['paths']['html'])}")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pandas as pd
 from prefect import task
 
-from pav.config import OperatorConfig
+from pav.config import GeneratorConfig, OperatorConfig
 from pav.data.records import candidate_id, candidates_frame
 from pav.data.registry import load_class
 from pav.data.schemas import DIMENSIONS
 from pav.data.store import ArtifactRef, Store, content_key
+from pav.models.generators.text_limit import TextLimit, text_limit
 from pav.models.operators import OPERATORS, MutationRequest, Operator, ScoredPrompt
 from pav.rewards.selection import top_history
 from pav.tasks.orchestration import STAGE_OPTIONS, stage_logger
@@ -26,11 +27,12 @@ def build_operator(config: OperatorConfig) -> Operator:
 
 
 def propose(operator: Operator, log: pd.DataFrame, top_n: int, n: int, round_: int,
-            seed: int) -> tuple[pd.DataFrame, dict]:
+            seed: int, limit: TextLimit | None = None) -> tuple[pd.DataFrame, dict]:
     """Candidates of `round_` from the scored log of earlier rounds, and the step's statistics.
 
-    Variants already tried for the same source prompt are dropped (never rendered twice); a prompt
-    whose operator call failed gets no candidates and keeps its best so far.
+    Variants already tried for the same source prompt are dropped (never rendered twice), and so are variants
+    the video model would cut (over `limit`, counted); a prompt whose operator call failed gets no candidates
+    and keeps its best so far.
     """
     histories = top_history(log, top_n)
     seen = log.groupby("prompt_id")["prompt"].agg(set).to_dict()
@@ -52,10 +54,13 @@ def propose(operator: Operator, log: pd.DataFrame, top_n: int, n: int, round_: i
         for text in dict.fromkeys(v.strip() for v in result.variants):
             if text and text not in seen[pid]:
                 rows.append((pid, request.original, text, parent))
+    fits = limit.fits([text for _, _, text, _ in rows]) if limit and rows else [True] * len(rows)
+    over_limit = len(rows) - sum(fits)
+    rows = [row for row, ok in zip(rows, fits) if ok]
     pids, originals, texts, parents = zip(*rows) if rows else ((), (), (), ())
     stats = {
         "round": round_, "requests": len(requests), "candidates": len(rows), "failures": failures,
-        "warnings": warnings,
+        "warnings": warnings, "over_token_limit": over_limit,
         **{k: sum(getattr(r, k) for r in results)
            for k in ("calls", "cached", "prompt_tokens", "completion_tokens", "cost_usd")},
     }
@@ -63,16 +68,21 @@ def propose(operator: Operator, log: pd.DataFrame, top_n: int, n: int, round_: i
 
 
 def mutate(logs: list[ArtifactRef], operator: OperatorConfig, top_n: int, variants: int, round_: int,
-           seed: int, stage: str) -> dict[str, ArtifactRef]:
-    """Candidates of `round_` for one shard from its evolution records so far, and the step's stats."""
+           seed: int, stage: str, generator: GeneratorConfig | None = None) -> dict[str, ArtifactRef]:
+    """Candidates of `round_` for one shard from its evolution records so far, and the step's stats; variants
+    the video model `generator` would cut are left out."""
     store = Store(logs[0].root)
     log = pd.concat([ref.read() for ref in logs], ignore_index=True)
-    candidates, stats = propose(build_operator(operator), log, top_n, variants, round_, seed)
+    limit = text_limit(generator.name, generator.options, generator.token_limit) if generator else None
+    candidates, stats = propose(build_operator(operator), log, top_n, variants, round_, seed, limit)
+    if stats["over_token_limit"]:
+        stage_logger().warning("%d variant(s) over the video model's %d-token limit left out",
+                               stats["over_token_limit"], limit.max_tokens)
     for failure in stats["failures"]:
         stage_logger().warning("operator failed for prompt %s: %s", failure["prompt_id"], failure["error"])
     for warning in stats["warnings"]:
         stage_logger().warning("%s", warning)
-    name = content_key("candidates", logs, operator, top_n, variants, round_, seed)
+    name = content_key("candidates", logs, operator, top_n, variants, round_, seed, limit)
     return {"candidates": store.write_table("candidates", stage, name, candidates),
             "stats": store.write_json(f"{stage}/mutation-{name}.json", stats)}
 

@@ -51,6 +51,7 @@ def round_summary(logs: list[ArtifactRef], mutation_stats: list[ArtifactRef], ro
         **{k: sum(s[k] for s in stats) for k in ("calls", "cached", "prompt_tokens", "completion_tokens")},
         "cost_usd": round(sum(s["cost_usd"] for s in stats), 4),
         "operator_failures": sum(len(s["failures"]) for s in stats),
+        "over_token_limit": sum(s.get("over_token_limit", 0) for s in stats),
     }
 
 

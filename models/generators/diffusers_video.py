@@ -11,6 +11,7 @@ import torch
 
 from pav.data.precision import torch_dtype as to_torch_dtype
 from pav.models.generators import Video
+from pav.models.generators.text_limit import TextLimit
 
 # Shapes that pipeline families render as asked (diffusers 0.42: Wan and LTX round the frame count silently, their
 # check_inputs reject other sizes): class-name prefix -> (frames are k*n + 1 for this k, height and width multiple).
@@ -78,6 +79,20 @@ class DiffusersVideo:
             self.pipe.to(device)
         if enable_vae_tiling:
             self.pipe.vae.enable_tiling()
+
+    @classmethod
+    def text_limit(cls, options: dict[str, Any]) -> TextLimit | None:
+        """What the pipeline's text encoder reads: its call's `max_sequence_length` (the option in call_kwargs,
+        else the pipeline's default: CogVideoX 226, LTX 128, Wan 512), in tokens of the model's tokenizer/. None
+        where the pipeline has no such limit or its class cannot be read here."""
+        class_name = _class_name(options.get("model", ""), options.get("pipeline"))
+        pipeline = getattr(diffusers, class_name, None) if class_name else None
+        if pipeline is None:
+            return None
+        declared = inspect.signature(pipeline.__call__).parameters.get("max_sequence_length")
+        tokens = (options.get("call_kwargs") or {}).get("max_sequence_length") or (
+            declared.default if declared is not None and isinstance(declared.default, int) else None)
+        return TextLimit(tokens, f"{options['model']}::tokenizer") if tokens else None
 
     def settings(self) -> dict[str, Any]:
         """Everything that changes the pixels (not device, batch size or offloading)."""

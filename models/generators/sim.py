@@ -42,6 +42,7 @@ from pav.data.sim_fit import Fit, assess
 from pav.data.sim_parse import Parsed, parse
 from pav.data.sim_vocab import CAMERA
 from pav.models.generators.sim_render import draw_background, draw_subjects, grade
+from pav.models.generators.text_limit import TextLimit, read_tokens
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class SimGenerator:
     version = 4
 
     name: str  # the profile, set by the registered subclasses below
+    text_tokens: int  # what its text encoder reads, in words and punctuation marks
 
     def __init__(self, frames: int = 16, size: int = 64, fps: float = 8.0, gpu_seconds: float = 0.0,
                  fail_first: Sequence[str] = (), fail_ledger: str | None = None):
@@ -161,8 +163,14 @@ class SimGenerator:
             return False
         return True
 
+    @classmethod
+    def text_limit(cls, options: dict[str, Any]) -> TextLimit:
+        """What its text encoder reads (public, unlike its preferences): words and punctuation marks."""
+        return TextLimit(cls.text_tokens)
+
     def render(self, prompt: str, seed: int) -> np.ndarray:
-        """One video, uint8 (frames, size, size, 3)."""
+        """One video, uint8 (frames, size, size, 3), of what its encoder reads of the prompt."""
+        prompt = read_tokens(prompt, self.text_tokens)
         S, T = self.size, self.frames
         rng = np.random.default_rng(_seed(self.name, prompt, seed, S, T))
         p = parse(prompt)
@@ -205,12 +213,14 @@ class SimGenerator:
 
 
 class SimSteady(SimGenerator):
-    """Open-Sora-like: camera work and lighting, short budget."""
+    """Open-Sora-like: camera work and lighting, short budget; its encoder reads 300 tokens as Open-Sora 1.2's T5."""
 
     name = "sim-steady"
+    text_tokens = 300
 
 
 class SimScenic(SimGenerator):
-    """CogVideoX-like: scene and style detail, long budget, shakes on camera words."""
+    """CogVideoX-like: scene and style detail, long budget, shakes on camera words; reads 226 tokens as CogVideoX."""
 
     name = "sim-scenic"
+    text_tokens = 226
