@@ -81,6 +81,6 @@ def evaluate(config: RunConfig, enhancers: dict[str, ArtifactRef] | list[str] | 
     runs = render_methods(config, prompts, methods, config.evaluate.seeds, stage, best_suffix)
     evaluations = collect(runs, config.rewards.aggregation, config.rewards.intent, stage)
     report = report_stage(evaluations, config.rewards.aggregation, config.evaluate.bootstrap, config.generator.name,
-                          evolution_rounds, stage, note, config.generator)
+                          evolution_rounds, stage, note, config.generator.text_limit())
     publish_usage(config.store, "evaluate", [stage])
     return {"evaluations": evaluations, "report": report}

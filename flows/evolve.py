@@ -25,6 +25,7 @@ def evolve(config: RunConfig) -> dict:
     """Evolve the configured prompts and return the log, the SFT pairs and per-round summaries."""
     select, mutate, pairs = on_store(config.store, select_shard, mutate_shard, collect_pairs)
     cfg = config.evolve
+    limit = config.generator.text_limit()  # variants the video model would cut are left out
     prompts = load_prompt_set(config.store, cfg.prompts, "evolve/prompts")
     shards = shard_prompts(prompts, cfg.shard_size, "evolve/round-0")
     logs: list[list] = [[] for _ in shards]
@@ -34,7 +35,7 @@ def evolve(config: RunConfig) -> dict:
         labels = [f"{stage} shard {i}/{len(shards)}" for i in range(1, len(shards) + 1)]
         if round_ > 0:
             mutated = [mutate.with_options(task_run_name=f"mutate {label}")(
-                shard_logs, config.operator, cfg.top_n, cfg.variants, round_, cfg.seed, stage, config.generator)
+                shard_logs, config.operator, cfg.top_n, cfg.variants, round_, cfg.seed, stage, limit)
                 for shard_logs, label in zip(logs, labels)]
             shards = [m["candidates"] for m in mutated]
             stats = [m["stats"] for m in mutated]

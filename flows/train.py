@@ -47,7 +47,7 @@ def train(config: RunConfig, pairs: ArtifactRef | str = "latest") -> dict:
             {"candidates": candidates, "generator": config.generator, "rewards": config.rewards,
              "seed": config.evolve.seed, "stage": stage}], [f"render+score {stage}"])
         found = triplets(candidates, rendered["scores"], cfg.dpo_aggregation, cfg.dpo_filter, config.rewards.intent,
-                         round_, stage, config.generator)
+                         round_, stage, config.generator.text_limit())
         [dpo] = gpu_map(config, dpo_stage, [{"triplets_ref": found, "policy": policy, "settings": cfg.dpo,
                                          "round_": round_}], [f"dpo {stage}"])
         trained[f"dpo-{round_}"] = {**dpo, "triplets": found}

@@ -14,8 +14,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pav.data.prompts import PromptSet
-from pav.models.generators import GENERATORS
+from pav.models.generators import GENERATORS, text_limit
 from pav.models.operators import OPERATORS
+from pav.models.text_limit import TextLimit
 from pav.models.training_settings import DPOSettings, SFTSettings
 from pav.overrides import deep_merge, dotted, env_overrides
 from pav.rewards import SUITES
@@ -41,6 +42,11 @@ class GeneratorConfig(Section):
                                                     "is kept before the next starts, so a lost worker loses at most one")
     token_limit: Optional[int] = Field(None, ge=1, description="Most prompt tokens the video model reads (empty: "
                                                              "what its text encoder declares); rewrites must fit")
+
+    def text_limit(self) -> TextLimit | None:
+        """What this video model's text encoder reads (its declared limit, token_limit over it); stages get it as
+        an input, so their code never depends on every generator's."""
+        return text_limit(self.name, self.options, self.token_limit)
 
 
 class IntentConfig(Section):

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pav.batcher import Batcher, Job, ServeError
 from pav.models.enhancer import Enhancer, enhancer_dir
-from pav.models.generators.text_limit import TextLimit
+from pav.models.text_limit import TextLimit
 from pav.rewards.intent import load_intent_judge
 
 log = logging.getLogger(__name__)

@@ -150,7 +150,8 @@ def serve(model: Annotated[str, typer.Option("--model", help="Trained model dire
               help="Most tokens a rewrite may take (words and punctuation, or the profile's tokenizer)")] = None,
           ) -> None:
     """Serve a trained enhancer over the OpenAI chat-completions protocol (and /v1/enhance) until SIGTERM."""
-    from pav.models.generators.text_limit import TextLimit, text_limit
+    from pav.models.generators import text_limit
+    from pav.models.text_limit import TextLimit
     from pav.serve import serve as run
 
     if min(max_batch, queue) < 1 or max_wait_ms < 0 or (token_limit is not None and token_limit < 1):

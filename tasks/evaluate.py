@@ -6,7 +6,7 @@ import pandas as pd
 from prefect import task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 
-from pav.config import GeneratorConfig, IntentConfig, OperatorConfig, RunConfig
+from pav.config import IntentConfig, OperatorConfig, RunConfig
 from pav.data.prompts import VBENCH_REWRITES, vbench_rewrites
 from pav.data.records import candidates_frame, video_path
 from pav.data.schemas import SCHEMAS
@@ -14,7 +14,7 @@ from pav.data.enhancers import enhancers
 from pav.data.store import ArtifactRef, Store, content_key
 from pav.data.video import decode_mp4
 from pav.models.enhancer import Enhancer
-from pav.models.generators.text_limit import TextLimit, text_limit
+from pav.models.text_limit import TextLimit
 from pav.models.base_model import resolve_base_model
 from pav.models.operators import MutationRequest
 from pav.report import markdown_table, write_report
@@ -111,12 +111,11 @@ def too_long(evals: pd.DataFrame, limit: TextLimit) -> pd.DataFrame:
 
 def report(evaluations: ArtifactRef, aggregation: AggregationConfig, n_boot: int, generator: str,
            evolution_rounds: list[dict] | None, stage: str, note: str | None = None, samples: int = 3,
-           video_model: GeneratorConfig | None = None) -> dict:
+           limit: TextLimit | None = None) -> dict:
     """The HTML and Markdown report with plots, plus frames of a few prompts (original vs ours), and how many
-    rewrites the video model (`video_model`) would cut."""
+    rewrites are over the video model's token `limit`."""
     store = Store(evaluations.root)
     evals = evaluations.read()
-    limit = text_limit(video_model.name, video_model.options, video_model.token_limit) if video_model else None
     methods = list(dict.fromkeys(evals["method"]))
     ours = methods[-1]
     frames: dict[str, list] = {}
@@ -150,10 +149,9 @@ collect_stage = task(collect, name="evaluations", task_run_name="evaluations {st
 @task(name="report", task_run_name="report {stage}")
 def report_stage(evaluations: ArtifactRef, aggregation: AggregationConfig, n_boot: int, generator: str,
                  evolution_rounds: list[dict] | None, stage: str, note: str | None = None,
-                 video_model: GeneratorConfig | None = None) -> dict[str, str]:
+                 limit: TextLimit | None = None) -> dict[str, str]:
     """Write the report and publish the paper's table as a Prefect artifact."""
-    written = report(evaluations, aggregation, n_boot, generator, evolution_rounds, stage, note,
-                     video_model=video_model)
+    written = report(evaluations, aggregation, n_boot, generator, evolution_rounds, stage, note, limit=limit)
     store = Store(evaluations.root)
     create_markdown_artifact(key=artifact_key(store.root, "evaluation-report"), markdown=written["markdown"],
                              description=f"Report: {store.url(written['paths']['html'])}")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 from prefect import task
 
-from pav.config import GeneratorConfig, OperatorConfig
+from pav.config import OperatorConfig
 from pav.data.records import candidate_id, candidates_frame
 from pav.data.registry import load_class
 from pav.data.schemas import DIMENSIONS
 from pav.data.store import ArtifactRef, Store, content_key
-from pav.models.generators.text_limit import TextLimit, text_limit
+from pav.models.text_limit import TextLimit
 from pav.models.operators import OPERATORS, MutationRequest, Operator, ScoredPrompt
 from pav.rewards.selection import top_history
 from pav.tasks.orchestration import STAGE_OPTIONS, stage_logger
@@ -68,12 +68,11 @@ def propose(operator: Operator, log: pd.DataFrame, top_n: int, n: int, round_: i
 
 
 def mutate(logs: list[ArtifactRef], operator: OperatorConfig, top_n: int, variants: int, round_: int,
-           seed: int, stage: str, generator: GeneratorConfig | None = None) -> dict[str, ArtifactRef]:
+           seed: int, stage: str, limit: TextLimit | None = None) -> dict[str, ArtifactRef]:
     """Candidates of `round_` for one shard from its evolution records so far, and the step's stats; variants
-    the video model `generator` would cut are left out."""
+    over the video model's token `limit` are left out."""
     store = Store(logs[0].root)
     log = pd.concat([ref.read() for ref in logs], ignore_index=True)
-    limit = text_limit(generator.name, generator.options, generator.token_limit) if generator else None
     candidates, stats = propose(build_operator(operator), log, top_n, variants, round_, seed, limit)
     if stats["over_token_limit"]:
         stage_logger().warning("%d variant(s) over the video model's %d-token limit left out",

@@ -13,11 +13,11 @@ from pav.data.records import candidates_frame, check_disjoint, dpo_operator
 from pav.data.schemas import DIMENSIONS
 from pav.data.store import ArtifactRef, Store, content_key
 from pav.models.enhancer import Enhancer
-from pav.models.generators.text_limit import text_limit
+from pav.models.text_limit import TextLimit
 from pav.models.base_model import resolve_base_model
 from pav.models.training import train_dpo, train_sft
 from pav.models.training_settings import DPOSettings, SFTSettings
-from pav.config import GeneratorConfig, IntentConfig, SamplingConfig
+from pav.config import IntentConfig, SamplingConfig
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.intent import intent_columns, load_intent_judge
 from pav.rewards.selection import DPOFilter, dpo_triplets
@@ -71,14 +71,13 @@ def sample(model: ArtifactRef, prompts: ArtifactRef, held_apart: list[ArtifactRe
 
 
 def triplets(candidates: ArtifactRef, scores: ArtifactRef, aggregation: AggregationConfig, rule: DPOFilter,
-             intent: IntentConfig, round_: int, stage: str, generator: GeneratorConfig | None = None) -> ArtifactRef:
+             intent: IntentConfig, round_: int, stage: str, limit: TextLimit | None = None) -> ArtifactRef:
     """(prompt, chosen, rejected) from the scored samples through the paper's filter, intent enforced; a sample
-    the video model `generator` would cut is never a chosen (it may be a rejected: the policy learns to fit)."""
+    over the video model's token `limit` is never a chosen (it may be a rejected: the policy learns to fit)."""
     frame = candidates.read()
     judge = load_intent_judge(intent.judge, intent.options)
     samples = pd.concat([frame, scores.read()[list(DIMENSIONS)], intent_columns(judge, frame["original"],
                                                                                 frame["prompt"])], axis=1)
-    limit = text_limit(generator.name, generator.options, generator.token_limit) if generator else None
     samples["fits"] = limit.fits(samples["prompt"].tolist()) if limit and len(samples) else True
     found = dpo_triplets(samples, aggregation, rule, round_)
     stage_logger().info("%s: %d triplets from %d prompts; %d of %d samples lost intent, %d over the token limit",

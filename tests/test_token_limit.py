@@ -5,7 +5,8 @@ and the evaluation counts the rewrites a model would cut."""
 import pandas as pd
 import pytest
 
-from pav.models.generators.text_limit import TextLimit, read_tokens, text_limit
+from pav.models.generators import text_limit
+from pav.models.text_limit import TextLimit, read_tokens
 from pav.models.operators.lexical import LexicalOperator
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.selection import DPOFilter, dpo_triplets

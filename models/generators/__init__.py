@@ -11,7 +11,8 @@ from typing import Any, Protocol, Sequence
 
 import numpy as np
 
-from pav.data.registry import Loaded
+from pav.data.registry import Loaded, load_class
+from pav.models.text_limit import TextLimit
 
 
 @dataclass
@@ -52,3 +53,13 @@ def load_generator(name: str, options: dict[str, Any] | None = None) -> Generato
 def unload_generators() -> int:
     """Drop every generator this process holds (the next stage needs the memory); returns how many."""
     return _loaded.clear()
+
+
+def text_limit(generator: str, options: dict[str, Any] | None = None, tokens: int | None = None) -> TextLimit | None:
+    """The limit of generator `generator` with `options`, from its class without loading its weights (its
+    `text_limit` classmethod); `tokens` replaces the declared count (keeping its tokenizer). None: no limit known."""
+    cls = load_class(GENERATORS, generator, "generator")
+    declared = cls.text_limit(options or {}) if hasattr(cls, "text_limit") else None
+    if tokens is None:
+        return declared
+    return TextLimit(tokens, declared.tokenizer if declared else None)

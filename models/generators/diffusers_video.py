@@ -11,7 +11,7 @@ import torch
 
 from pav.data.precision import torch_dtype as to_torch_dtype
 from pav.models.generators import Video
-from pav.models.generators.text_limit import TextLimit
+from pav.models.text_limit import TextLimit
 
 # Shapes that pipeline families render as asked (diffusers 0.42: Wan and LTX round the frame count silently, their
 # check_inputs reject other sizes): class-name prefix -> (frames are k*n + 1 for this k, height and width multiple).

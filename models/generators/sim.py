@@ -42,7 +42,7 @@ from pav.data.sim_fit import Fit, assess
 from pav.data.sim_parse import Parsed, parse
 from pav.data.sim_vocab import CAMERA
 from pav.models.generators.sim_render import draw_background, draw_subjects, grade
-from pav.models.generators.text_limit import TextLimit, read_tokens
+from pav.models.text_limit import TextLimit, read_tokens
 
 
 @dataclass(frozen=True)

@@ -7,25 +7,27 @@ silent cut.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Sequence
 
-from pav.data.registry import load_class
-from pav.models.generators import GENERATORS
+from pydantic import BaseModel, ConfigDict, Field
 
 # Words and single punctuation marks: the count of the simulated models' encoder (and a floor for real ones).
 _PIECE = re.compile(r"[A-Za-z0-9]+(?:['-][A-Za-z0-9]+)*|[^\sA-Za-z0-9]")
 _PHRASE_BREAK = re.compile(r"\s*[,;]\s*")
 
 
-@dataclass(frozen=True)
-class TextLimit:
+class TextLimit(BaseModel):
     """`max_tokens` tokens counted by `tokenizer` (a path or hub id, "::subfolder" after it for a pipeline's
-    tokenizer/ folder; None: words and punctuation)."""
+    tokenizer/ folder; None: words and punctuation). A stage gets it as an input, resolved by the flow
+    (pav.models.generators.text_limit: the registry), so a stage's code never depends on every generator's."""
 
-    max_tokens: int
+    model_config = ConfigDict(frozen=True)
+    max_tokens: int = Field(ge=1)
     tokenizer: str | None = None
+
+    def __init__(self, max_tokens: int, tokenizer: str | None = None, **kw):
+        super().__init__(max_tokens=max_tokens, tokenizer=tokenizer, **kw)
 
     def counts(self, texts: Sequence[str]) -> list[int]:
         if self.tokenizer is None:
@@ -61,13 +63,3 @@ def _tokenizer(spec: str):
 
     path, _, subfolder = spec.partition("::")
     return AutoTokenizer.from_pretrained(path, **({"subfolder": subfolder} if subfolder else {}))
-
-
-def text_limit(generator: str, options: dict[str, Any] | None = None, tokens: int | None = None) -> TextLimit | None:
-    """The limit of generator `generator` with `options`, from its class without loading its weights (its
-    `text_limit` classmethod); `tokens` replaces the declared count (keeping its tokenizer). None: no limit known."""
-    cls = load_class(GENERATORS, generator, "generator")
-    declared = cls.text_limit(options or {}) if hasattr(cls, "text_limit") else None
-    if tokens is None:
-        return declared
-    return TextLimit(tokens, declared.tokenizer if declared else None)
