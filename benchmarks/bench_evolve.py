@@ -30,7 +30,7 @@ from pav.tasks.mutate import propose  # noqa: E402
 from pav.config import load_config  # noqa: E402
 from pav.tasks.score import score_videos  # noqa: E402
 from pav.rewards.selection import best_per_prompt  # noqa: E402
-from pav.tasks.select import judged_records  # noqa: E402
+from pav.rewards.selection import judged_records  # noqa: E402
 from pav.tasks.mutate import build_operator  # noqa: E402
 
 

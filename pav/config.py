@@ -23,12 +23,11 @@ from pav.rewards import SUITES
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.evaluation import BASELINES
 from pav.rewards.selection import DPOFilter
-from pav.rewards.intent import INTENT_JUDGES
+from pav.rewards.intent import IntentConfig
 
 GeneratorName = Literal[tuple(sorted(GENERATORS))]  # type: ignore[valid-type]
 OperatorName = Literal[tuple(sorted(OPERATORS))]  # type: ignore[valid-type]
 SuiteName = Literal[tuple(sorted(SUITES))]  # type: ignore[valid-type]
-IntentJudgeName = Literal[tuple(sorted(INTENT_JUDGES))]  # type: ignore[valid-type]
 
 
 class Section(BaseModel):
@@ -47,15 +46,6 @@ class GeneratorConfig(Section):
         """What this video model's text encoder reads (its declared limit, token_limit over it); stages get it as
         an input, so their code never depends on every generator's."""
         return text_limit(self.name, self.options, self.token_limit)
-
-
-class IntentConfig(Section):
-    judge: IntentJudgeName = Field(
-        "lexical", description="Judge of what a rewrite keeps of the original prompt: lexical (weight-free: every "
-                               "subject, count, colour, action, place, style, number and quoted text must survive) "
-                               "or llm (a chat model behind an OpenAI-compatible endpoint lists and checks them)")
-    options: dict[str, Any] = Field(default_factory=dict, description="Options of the intent judge (llm: model, "
-                                                                      "base_url, api_key_env, cache_dir, prices, ...)")
 
 
 class RewardConfig(Section):

@@ -8,9 +8,10 @@ intent_lexical.py needs no weights, intent_llm.py asks an LLM.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Sequence
+from typing import Any, Literal, Protocol, Sequence
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
 
 from pav.data.registry import load_class
 
@@ -52,6 +53,18 @@ INTENT_JUDGES: dict[str, str] = {
     "lexical": "pav.rewards.intent_lexical:LexicalIntent",
     "llm": "pav.rewards.intent_llm:LLMIntent",
 }
+
+
+class IntentConfig(BaseModel):
+    """Which judge checks what a rewrite keeps of the original prompt (pav.config gathers it with every section)."""
+
+    model_config = ConfigDict(extra="forbid")
+    judge: Literal[tuple(sorted(INTENT_JUDGES))] = Field(  # type: ignore[valid-type]
+        "lexical", description="Judge of what a rewrite keeps of the original prompt: lexical (weight-free: every "
+                               "subject, count, colour, action, place, style, number and quoted text must survive) "
+                               "or llm (a chat model behind an OpenAI-compatible endpoint lists and checks them)")
+    options: dict[str, Any] = Field(default_factory=dict, description="Options of the intent judge (llm: model, "
+                                                                      "base_url, api_key_env, cache_dir, prices, ...)")
 
 
 def intent_columns(judge: IntentJudge, originals: Sequence[str], prompts: Sequence[str]) -> pd.DataFrame:

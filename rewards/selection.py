@@ -6,6 +6,7 @@ pair target, not as the best so far that the operator refines, not as a DPO chos
 
 from __future__ import annotations
 
+import logging
 from typing import Literal
 
 import pandas as pd
@@ -14,6 +15,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from pav.data.records import is_greedy
 from pav.data.schemas import DIMENSIONS
 from pav.rewards.aggregate import AggregationConfig, keeps_intent, overall, passes
+from pav.rewards.intent import IntentConfig, intent_columns, load_intent_judge
+
+log = logging.getLogger(__name__)
+
+
+def judged_records(candidates, videos, scores, aggregation: AggregationConfig, intent: IntentConfig):
+    """Candidates joined with their scores, and judged for what each prompt keeps of its original."""
+    judge = load_intent_judge(intent.judge, intent.options)
+    columns = intent_columns(judge, candidates["original"], candidates["prompt"])
+    if judge.usage.calls or judge.usage.cached:
+        log.info("intent judge %s: %s", judge.name, judge.usage)
+    return evolution_records(candidates, videos, scores, columns, aggregation)
 
 
 def evolution_records(candidates: pd.DataFrame, videos: pd.DataFrame, scores: pd.DataFrame,

@@ -20,10 +20,10 @@ from pav.models.operators import MutationRequest
 from pav.report import markdown_table, write_report
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.evaluation import cross_model_cells, cross_model_matrix, evaluation_tables
+from pav.rewards.selection import judged_records
 from pav.rewards.suffix import with_suffix
 from pav.tasks.orchestration import GPU_STAGE_OPTIONS, STAGE_OPTIONS, artifact_key, hold_models
 from pav.tasks.mutate import build_operator
-from pav.tasks.select import judged_records
 
 
 SUFFIXES = ("best-suffix", "booster")  # methods that append one constant suffix to every prompt

@@ -7,18 +7,8 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from pav.config import IntentConfig
 from pav.data.store import ArtifactRef, Store, content_key
 from pav.rewards.aggregate import AggregationConfig
-from pav.rewards.intent import intent_columns, load_intent_judge
-from pav.rewards.selection import best_per_prompt, evolution_records, sft_pairs
-from pav.tasks.orchestration import STAGE_OPTIONS, artifact_key, stage_logger
-
-
-def judged_records(candidates, videos, scores, aggregation: AggregationConfig, intent: IntentConfig):
-    """Candidates joined with their scores, and judged for what each prompt keeps of its original."""
-    judge = load_intent_judge(intent.judge, intent.options)
-    columns = intent_columns(judge, candidates["original"], candidates["prompt"])
-    if judge.usage.calls or judge.usage.cached:
-        stage_logger().info("intent judge %s: %s", judge.name, judge.usage)
-    return evolution_records(candidates, videos, scores, columns, aggregation)
+from pav.rewards.selection import best_per_prompt, judged_records, sft_pairs
+from pav.tasks.orchestration import STAGE_OPTIONS, artifact_key
 
 
 def select(candidates: ArtifactRef, videos: ArtifactRef, scores: ArtifactRef,

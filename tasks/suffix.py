@@ -13,9 +13,9 @@ from pav.config import BestSuffixSearch, IntentConfig
 from pav.data.records import candidates_frame
 from pav.data.store import ArtifactRef, Store, content_key
 from pav.rewards.aggregate import AggregationConfig
+from pav.rewards.selection import judged_records
 from pav.rewards.suffix import mine_suffixes, rank_suffixes, with_suffix
 from pav.tasks.orchestration import STAGE_OPTIONS
-from pav.tasks.select import judged_records
 
 OPERATOR = "best-suffix: "  # candidates' operator column: this, then the suffix
 

@@ -17,8 +17,8 @@ from pav.data.enhancers import verdict_path
 from pav.data.store import ArtifactRef, Store
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.evaluation import round_gain, round_verdict
+from pav.rewards.selection import judged_records
 from pav.tasks.orchestration import STAGE_OPTIONS, artifact_key, stage_logger
-from pav.tasks.select import judged_records
 
 
 def validate_round(runs: list[dict], previous: ArtifactRef, policy: ArtifactRef, aggregation: AggregationConfig,

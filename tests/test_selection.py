@@ -12,7 +12,7 @@ from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.selection import DPOFilter, dpo_triplets, sft_pairs, top_history
 from pav.tasks.generate import render
 from pav.tasks.score import score_videos
-from pav.tasks.select import judged_records
+from pav.rewards.selection import judged_records
 
 AGG = AggregationConfig()
 ORIGINAL = "a black cat jumping onto a windowsill"
