@@ -31,13 +31,13 @@ from pav.config import load_config  # noqa: E402
 from pav.tasks.score import score_videos  # noqa: E402
 from pav.rewards.selection import best_per_prompt  # noqa: E402
 from pav.rewards.selection import judged_records  # noqa: E402
-from pav.tasks.mutate import build_operator  # noqa: E402
+from pav.models.operators import load_operator  # noqa: E402
 
 
 def run(size: int, rounds: int, sets: list[str]) -> list[dict]:
     cfg = load_config("demo", sets + [f"evolve.prompts.limit={size}"])
     store = Store(Path(tempfile.mkdtemp(prefix="pav-bench-evolve-")))
-    operator = build_operator(cfg.operator)
+    operator = load_operator(cfg.operator.name, cfg.operator.options)
     candidates = originals_as_candidates(load_prompts(cfg.evolve.prompts))
     log, rows = pd.DataFrame(), []
     for round_ in range(rounds + 1):

@@ -16,14 +16,13 @@ from pav.data.video import decode_mp4
 from pav.models.enhancer import Enhancer
 from pav.models.text_limit import TextLimit
 from pav.models.base_model import resolve_base_model
-from pav.models.operators import MutationRequest
+from pav.models.operators import MutationRequest, load_operator
 from pav.report import markdown_table, write_report
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.evaluation import cross_model_cells, cross_model_matrix, evaluation_tables
 from pav.rewards.selection import judged_records
 from pav.rewards.suffix import with_suffix
-from pav.tasks.orchestration import GPU_STAGE_OPTIONS, STAGE_OPTIONS, artifact_key, hold_models
-from pav.tasks.mutate import build_operator
+from pav.tasks.orchestration import GPU_STAGE_OPTIONS, STAGE_OPTIONS, artifact_key, hold_models, secret
 
 
 SUFFIXES = ("best-suffix", "booster")  # methods that append one constant suffix to every prompt
@@ -59,7 +58,7 @@ def rewrite(prompts: ArtifactRef, method: str, model: ArtifactRef | None, stage:
     elif method == "openai":
         if operator is None:
             raise ValueError("the openai baseline needs the operator config")
-        results = build_operator(operator).mutate([MutationRequest(o, [], n=1) for o in originals])
+        results = load_operator(operator.name, operator.options, secret(operator.api_key_secret)).mutate([MutationRequest(o, [], n=1) for o in originals])
         texts = [r.variants[0] if r.variants else o for r, o in zip(results, originals)]
     else:  # an enhancer: the untuned base LLM or one of ours (greedy, as at inference)
         if model is None and base_model is None:

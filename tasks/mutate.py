@@ -7,23 +7,12 @@ from prefect import task
 
 from pav.config import OperatorConfig
 from pav.data.records import candidate_id, candidates_frame
-from pav.data.registry import load_class
 from pav.data.schemas import DIMENSIONS
 from pav.data.store import ArtifactRef, Store, content_key
+from pav.models.operators import MutationRequest, Operator, ScoredPrompt, load_operator
 from pav.models.text_limit import TextLimit
-from pav.models.operators import OPERATORS, MutationRequest, Operator, ScoredPrompt
 from pav.rewards.selection import top_history
-from pav.tasks.orchestration import STAGE_OPTIONS, stage_logger
-
-
-def build_operator(config: OperatorConfig) -> Operator:
-    """The configured operator; an API key from a Prefect Secret block is passed in, never stored."""
-    cls = load_class(OPERATORS, config.name, "operator")
-    if config.api_key_secret:
-        from prefect.blocks.system import Secret
-
-        return cls(**config.options, api_key=Secret.load(config.api_key_secret).get())
-    return cls(**config.options)
+from pav.tasks.orchestration import STAGE_OPTIONS, secret, stage_logger
 
 
 def propose(operator: Operator, log: pd.DataFrame, top_n: int, n: int, round_: int,
@@ -73,7 +62,7 @@ def mutate(logs: list[ArtifactRef], operator: OperatorConfig, top_n: int, varian
     over the video model's token `limit` are left out."""
     store = Store(logs[0].root)
     log = pd.concat([ref.read() for ref in logs], ignore_index=True)
-    candidates, stats = propose(build_operator(operator), log, top_n, variants, round_, seed, limit)
+    candidates, stats = propose(load_operator(operator.name, operator.options, secret(operator.api_key_secret)), log, top_n, variants, round_, seed, limit)
     if stats["over_token_limit"]:
         stage_logger().warning("%d variant(s) over the video model's %d-token limit left out",
                                stats["over_token_limit"], limit.max_tokens)

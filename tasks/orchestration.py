@@ -118,6 +118,16 @@ def artifact_key(store_root: str, name: str) -> str:
     return f"{name}-{slug}-{content_key(str(store_root))[:4]}".replace("--", "-")
 
 
+def secret(name: str | None) -> str | None:
+    """The value of the Prefect Secret block `name` (None without one): read when a stage needs it, never stored
+    in a config, a cache key or a log."""
+    if not name:
+        return None
+    from prefect.blocks.system import Secret
+
+    return Secret.load(name).get()
+
+
 def stage_logger():
     """The Prefect run logger inside a run, a standard logger when a stage is called as a plain function."""
     try:

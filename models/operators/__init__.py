@@ -56,5 +56,7 @@ OPERATORS: dict[str, str] = {
 }
 
 
-def load_operator(name: str, options: dict[str, Any] | None = None) -> Operator:
-    return load_class(OPERATORS, name, "operator")(**(options or {}))
+def load_operator(name: str, options: dict[str, Any] | None = None, api_key: str | None = None) -> Operator:
+    """The operator `name` with `options`; an API key (from the environment or a secret store) is passed in,
+    never stored in the options."""
+    return load_class(OPERATORS, name, "operator")(**(options or {}), **({"api_key": api_key} if api_key else {}))
