@@ -87,12 +87,7 @@ def evolution_plot(rounds: list[dict]) -> bytes:
     ax.plot(frame["round"], frame["original_overall"], "o--", color="#757575", label="original prompts")
     ax.plot(frame["round"], frame["best_overall"], "o-", color="#1565c0", label="best so far")
     ax.set_xticks(frame["round"])
-    ax.set_xlabel("evolution round")
-    ax.set_ylabel("mean overall score")
-    ax.set_title("Reward across evolution rounds")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    return _png(fig)
+    return _overall_plot(fig, ax, "evolution round", "Reward across evolution rounds")
 
 
 def stage_plot(progress: pd.DataFrame) -> bytes:
@@ -104,9 +99,14 @@ def stage_plot(progress: pd.DataFrame) -> bytes:
         ax.annotate(f"{v:.2f}", (xi, v), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=9)
     ax.set_xticks(x, progress["stage"])
     ax.margins(y=0.2)
-    ax.set_xlabel("stage")
+    return _overall_plot(fig, ax, "stage", "Reward across training stages")
+
+
+def _overall_plot(fig: Figure, ax, xlabel: str, title: str) -> bytes:
+    """A mean-overall-score line plot, labelled, gridded and as PNG bytes."""
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("mean overall score")
-    ax.set_title("Reward across training stages")
+    ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
     return _png(fig)
