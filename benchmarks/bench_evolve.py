@@ -24,7 +24,7 @@ import pandas as pd  # noqa: E402
 
 from pav.data.prompts import load_prompts  # noqa: E402
 from pav.data.store import Store  # noqa: E402
-from pav.tasks.generate import render  # noqa: E402
+from pav.models.rendering import render  # noqa: E402
 from pav.data.records import originals_as_candidates  # noqa: E402
 from pav.tasks.mutate import propose  # noqa: E402
 from pav.config import load_config  # noqa: E402

@@ -51,7 +51,7 @@ def generate(prompt: Annotated[str, typer.Argument(help="Prompt to render")],
     from pav.data.store import Store
     from pav.data.video import preview_png
     from pav.models.generators import load_generator
-    from pav.tasks.generate import render
+    from pav.models.rendering import render
     from pav.overrides import dotted
 
     if not prompt.strip():

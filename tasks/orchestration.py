@@ -28,6 +28,7 @@ from prefect.utilities.hashing import hash_objects
 
 from pav.data.registry import code_version
 from pav.data.store import ArtifactRef, Store, content_key
+from pav.models.memory import free_gpu_cache, is_out_of_memory
 
 
 def _refs(value: Any) -> list[ArtifactRef]:
@@ -161,16 +162,3 @@ def hold_models(family: str) -> bool:
 
 
 _HELD: dict[str, str | None] = {"family": None}  # the family this process last held
-
-
-def free_gpu_cache() -> None:
-    """Return cached CUDA memory to the driver (a no-op where torch was never loaded or has no GPU)."""
-    torch = sys.modules.get("torch")
-    if torch is not None and torch.cuda.is_available():
-        torch.cuda.empty_cache()
-
-
-def is_out_of_memory(error: BaseException) -> bool:
-    """CUDA (or CPU allocator) out of memory: worth a retry with a smaller batch after freeing the cache."""
-    return (isinstance(error, MemoryError) or type(error).__name__ == "OutOfMemoryError"
-            or "out of memory" in str(error).lower())

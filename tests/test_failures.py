@@ -17,7 +17,7 @@ from pav.data.store import Store
 from pav.flows.evolve import evolve
 from pav.models.generators import Video
 from pav.tasks.orchestration import GPU_STAGE_OPTIONS, hold_models, is_transient
-from pav.tasks.generate import _generate
+from pav.models.rendering import _generate
 from task_runs import task_states_since
 
 PROMPTS = ["a red kite over a beach", "a dog running on grass", "a chef flipping a pancake",

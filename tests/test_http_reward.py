@@ -19,7 +19,7 @@ from pav.data.schemas import DIMENSIONS
 from pav.data.store import Store
 from pav.data.video import decode_mp4
 from pav.rewards.http_judge import HttpReward
-from pav.tasks.generate import render
+from pav.models.rendering import render
 from pav.tasks.score import score_videos
 
 KEY = "test-key-not-a-secret"

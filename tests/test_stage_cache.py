@@ -94,7 +94,7 @@ def test_an_edited_renderer_or_judge_recomputes_its_cached_videos_and_scores(tmp
     from pav.data.registry import code_version
     from pav.models.generators import GENERATORS, unload_generators
     from pav.rewards import REWARDS, SUITES, unload_rewards
-    from pav.tasks.generate import render
+    from pav.models.rendering import render
     from pav.tasks.score import score_videos
 
     (tmp_path / "userbackends").mkdir()
