@@ -163,6 +163,17 @@ class Enhancer:
         results = [[self._checked(prompt, r) for r in rewrites] for prompt, rewrites in zip(prompts, replies)]
         return [r[0] for r in results] if num_return_sequences == 1 else results
 
+    def candidates(self, prompts: list[str], n: int, greedy_first: bool, seed: int = 0, **decoding) -> list[list[str]]:
+        """`n` rewrites of each prompt to choose among (DPO's samples): sampled with `decoding`, and with
+        `greedy_first` the first is the greedy rewrite users get, so a preference moves what they see."""
+        drawn = n - greedy_first
+        sampled = self.enhance(prompts, num_return_sequences=drawn, seed=seed, **decoding)
+        sampled = [[s] for s in sampled] if drawn == 1 else sampled
+        if not greedy_first:
+            return sampled
+        fixed = {k: v for k, v in decoding.items() if k in ("max_new_tokens", "no_repeat_ngram_size")}
+        return [[greedy, *texts] for greedy, texts in zip(self.enhance(prompts, temperature=0, **fixed), sampled)]
+
     @staticmethod
     def _checked(prompt: str, rewrite: str) -> str:
         rewrite = drop_repeated_phrases(rewrite)  # first: a list said twice is a rewrite said once, not a loop

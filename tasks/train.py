@@ -54,15 +54,10 @@ def sample(model: ArtifactRef, prompts: ArtifactRef, held_apart: list[ArtifactRe
     check_disjoint(frame, [ref.read() for ref in held_apart], "DPO")
     hold_models("llm")
     enhancer = Enhancer.from_pretrained(store.local_dir(model.path) / "merged", sampling.device, sampling.dtype)
-    originals = frame["prompt"].tolist()
-    decoding = {"max_new_tokens": sampling.max_new_tokens, "no_repeat_ngram_size": sampling.no_repeat_ngram}
-    drawn = sampling.candidates - sampling.greedy_candidate
-    samples = enhancer.enhance(originals, num_return_sequences=drawn, temperature=sampling.temperature,
-                               top_p=sampling.top_p, top_k=sampling.top_k, seed=round_, **decoding)
-    samples = [[s] for s in samples] if drawn == 1 else samples
-    if sampling.greedy_candidate:
-        samples = [[greedy, *texts] for greedy, texts in zip(enhancer.enhance(originals, temperature=0, **decoding),
-                                                             samples)]
+    samples = enhancer.candidates(frame["prompt"].tolist(), sampling.candidates, sampling.greedy_candidate,
+                                  temperature=sampling.temperature, top_p=sampling.top_p, top_k=sampling.top_k,
+                                  seed=round_, max_new_tokens=sampling.max_new_tokens,
+                                  no_repeat_ngram_size=sampling.no_repeat_ngram)
     rows = [(pid, original, text, dpo_operator(round_, greedy=sampling.greedy_candidate and i == 0))
             for pid, original, texts in zip(frame["prompt_id"], frame["prompt"], samples) for i, text in enumerate(texts)]
     pids, originals, texts, operators = zip(*rows) if rows else ((), (), (), ())
