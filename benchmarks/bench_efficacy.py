@@ -185,6 +185,9 @@ def main() -> None:
     parser.add_argument("--generators", nargs="+", default=list(GENERATORS), choices=GENERATORS,
                         help="video models to train on (the cross-model matrix needs both)")
     args = parser.parse_args()
+    names = [Path(f).stem for f in args.prompts]
+    if len(set(names)) < len(names) or "everyday" in names:  # each set is named (and stored) by its file's stem
+        parser.error(f"--prompts files need distinct names other than 'everyday', got {', '.join(names)}")
     root = Path(args.root or tempfile.mkdtemp(prefix="pav-efficacy-"))
     console.print(f"runs under {root}, profile {args.profile}, training seeds {args.seeds}")
     summary: dict = {"profile": args.profile, "seeds": args.seeds, "root": str(root), "results": {}}
