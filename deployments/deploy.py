@@ -60,6 +60,7 @@ def deploy_all(config: RunConfig, inbox: str = "inbox", gpus: int = 1, zombie_af
             parameters["inbox"] = inbox
         deployment = loaded.to_deployment(
             name=full_name.split("/", 1)[1], work_pool_name=spec.pool, parameters=parameters,
+            description=spec.description,
             schedules=[CronSchedule(cron=spec.cron, timezone="UTC")] if spec.cron else None,
             tags=[spec.pool], job_variables={"env": {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_S)}},
             # One night at a time: an overlapping night would evolve prompts the previous one has not appended.

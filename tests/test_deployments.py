@@ -112,6 +112,13 @@ def test_pools_schedule_and_run_form(deployed):
     assert schema_enum(nightly.parameter_openapi_schema, "RunConfig", "dispatch") == ["in-process", "deployments"]
 
 
+def test_prefect_yaml_is_written_from_the_python_declaration():
+    from pav.deployments import prefect_yaml
+
+    assert prefect_yaml.PATH.read_text() == prefect_yaml.render(), (
+        "deployments/prefect.yaml is stale: run `python -m pav.deployments.prefect_yaml`")
+
+
 def test_prefect_yaml_declares_the_same_deployments(deployed):
     from pav.deployments.deploy import deploy_all
 
