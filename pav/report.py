@@ -14,8 +14,8 @@ import pandas as pd
 from pav.data.schemas import DIMENSION_NAMES, DIMENSIONS, IMAGE_DIMENSIONS, VIDEO_DIMENSIONS
 from pav.data.store import Store
 from pav.rewards.aggregate import AggregationConfig
-from pav.report_plots import (LABELS, MAX_SAMPLE_PROMPTS, STRIP_FRAMES, cross_model_plot, dimension_plot, evolution_plot,
-                              frames_plot, stage_plot, win_plot)
+from pav.report_plots import (LABELS, MAX_SAMPLE_PROMPTS, STRIP_FRAMES, cross_model_plot, dimension_plot,
+                              evolution_plot, frames_plot, stage_plot, win_plot)
 from pav.rewards.evaluation import EvaluationTables
 
 TABLE_METRICS = (*DIMENSIONS, "average", "overall", "intent")

@@ -58,7 +58,8 @@ def rewrite(prompts: ArtifactRef, method: str, model: ArtifactRef | None, stage:
     elif method == "openai":
         if operator is None:
             raise ValueError("the openai baseline needs the operator config")
-        results = load_operator(operator.name, operator.options, secret(operator.api_key_secret)).mutate([MutationRequest(o, [], n=1) for o in originals])
+        writer = load_operator(operator.name, operator.options, secret(operator.api_key_secret))
+        results = writer.mutate([MutationRequest(o, [], n=1) for o in originals])
         texts = [r.variants[0] if r.variants else o for r, o in zip(results, originals)]
     else:  # an enhancer: the untuned base LLM or one of ours (greedy, as at inference)
         if model is None and base_model is None:

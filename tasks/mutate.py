@@ -62,7 +62,8 @@ def mutate(logs: list[ArtifactRef], operator: OperatorConfig, top_n: int, varian
     over the video model's token `limit` are left out."""
     store = Store(logs[0].root)
     log = pd.concat([ref.read() for ref in logs], ignore_index=True)
-    candidates, stats = propose(load_operator(operator.name, operator.options, secret(operator.api_key_secret)), log, top_n, variants, round_, seed, limit)
+    writer = load_operator(operator.name, operator.options, secret(operator.api_key_secret))
+    candidates, stats = propose(writer, log, top_n, variants, round_, seed, limit)
     if stats["over_token_limit"]:
         stage_logger().warning("%d variant(s) over the video model's %d-token limit left out",
                                stats["over_token_limit"], limit.max_tokens)

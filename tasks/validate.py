@@ -37,8 +37,8 @@ def validate_round(runs: list[dict], previous: ArtifactRef, policy: ArtifactRef,
 
 
 def record_verdict(verdict: dict) -> ArtifactRef:
-    """Write the verdict beside the round's model, where `pav.data.enhancers.kept_model` finds it: every run writes it, cached or
-    not, so the store says what the newest run decided."""
+    """Write the verdict beside the round's model, where `pav.data.enhancers.kept_model` finds it: every run
+    writes it, cached or not, so the store says what the newest run decided."""
     policy = ArtifactRef(root=verdict["model"].root, path=verdict["policy"], kind="dir")
     record = {**{k: v for k, v in verdict.items() if k != "model"}, "kept": verdict["model"].path}
     written = Store(policy.root).write_json(verdict_path(policy), record)

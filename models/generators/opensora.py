@@ -5,9 +5,9 @@ Open-Sora seeds its global RNG once per run and draws each prompt's noise from i
 depends on the prompts before it. By default each (prompt, seed) is therefore its own run, its noise the seed's
 first draw wherever it stands in a batch, so the video cache's (prompt, seed) key holds; `batch_per_seed` puts a
 seed's prompts in one run instead (T5-XXL, STDiT and the VAE load once, not once per video) at the price of
-position-dependent videos, cached apart from the reproducible ones. Open-Sora reads a prompt file line by line and parses parts
-of each line (`{...}` or `[...]` as JSON options, a leading `|0|` as a loop schedule), so each prompt is
-made plain first (`plain_prompt`); a prompt starting with "-" is never an argument here.
+position-dependent videos, cached apart from the reproducible ones. Open-Sora reads a prompt file line by line
+and parses parts of each line (`{...}` or `[...]` as JSON options, a leading `|0|` as a loop schedule), so each
+prompt is made plain first (`plain_prompt`); a prompt starting with "-" is never an argument here.
 """
 
 from __future__ import annotations
