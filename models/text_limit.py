@@ -40,14 +40,14 @@ class TextLimit(BaseModel):
     def shortened(self, text: str, keep: str = "") -> str | None:
         """`text` without as many trailing comma phrases as it takes to fit, never shorter than `keep` (the
         user's original); None where even that does not fit."""
-        parts = _PHRASE_BREAK.split(text)
-        while parts:
-            candidate = ", ".join(parts)
-            if len(candidate) < len(keep.strip()):
+        # Cut at the phrase breaks themselves, so what stays is the rewrite's own text, punctuation included.
+        ends = [len(text)] + [m.start() for m in reversed(list(_PHRASE_BREAK.finditer(text)))]
+        for end in ends:
+            candidate = text[:end]
+            if len(candidate.strip()) < len(keep.strip()):
                 return None
             if self.fits([candidate])[0]:
                 return candidate
-            parts.pop()
         return None
 
 

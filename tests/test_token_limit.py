@@ -24,6 +24,7 @@ def test_a_limit_counts_words_and_punctuation_or_the_models_own_tokens(tmp_path)
     assert TextLimit(8).shortened("a black cat, soft fur, warm lamplight, macro shot", keep="a black cat") == \
         "a black cat, soft fur"
     assert TextLimit(2).shortened("a black cat, soft fur", keep="a black cat") is None  # even the original is over
+    assert TextLimit(6).shortened("a cat; a dog, soft fur", keep="a cat; a dog") == "a cat; a dog"  # its own text
     assert (text_limit("sim-steady").max_tokens, text_limit("sim-scenic").max_tokens) == (300, 226)
     assert text_limit("sim-steady", {}, 40) == TextLimit(40)  # the config's token_limit replaces the declared one
     save_tiny_ltx(tmp_path / "ltx")
