@@ -1,4 +1,5 @@
-"""Prompt sets: the bundled VBench suite, a text file, or a prompts artifact -> prompts records."""
+"""Prompt sets: the bundled VBench suite, the bundled everyday prompts, a text file, or a prompts artifact ->
+prompts records."""
 
 from __future__ import annotations
 
@@ -29,8 +30,9 @@ class PromptSet(BaseModel):
     """Which prompts a stage works on."""
 
     model_config = ConfigDict(extra="forbid")
-    source: Literal["vbench", "file", "artifact"] = Field(
-        "vbench", description="The bundled VBench suite, a text file (one prompt a line) or a prompts Parquet artifact")
+    source: Literal["vbench", "everyday", "file", "artifact"] = Field(
+        "vbench", description="The bundled VBench suite, the bundled everyday prompts in users' words (for training; "
+                              "no evaluation set holds them), a text file (one prompt a line) or a prompts artifact")
     vbench_list: Literal[VBENCH_LISTS] = Field(  # type: ignore[valid-type]
         "all_dimension", description="VBench list: all_dimension (946 prompts) or one per-dimension list")
     path: str | None = Field(None, description="Text file, or Parquet artifact path relative to the store root")
@@ -66,6 +68,10 @@ def load_prompts(spec: PromptSet, store: Store | None = None) -> pd.DataFrame:
         where = f"vbench/{spec.vbench_list}"
         # the bundled suite repeats 2 prompts: known, so not worth a warning on every run
         texts = clean_prompts(vbench_text(f"{spec.vbench_list}.txt").splitlines(), where, logging.INFO)
+    elif spec.source == "everyday":
+        where = "everyday/train"
+        text = resources.files("pav.data").joinpath("everyday", "train.txt").read_text(encoding="utf-8")
+        texts = clean_prompts(text.splitlines(), where)
     elif spec.source == "file":
         if not spec.path:
             raise ValueError("prompt set: source 'file' needs a path")

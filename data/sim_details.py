@@ -2,8 +2,8 @@
 
 Real text-to-video models learnt from captions that describe *that* video: a fox gets its red coat, a snowy field
 its snow-laden pines and a low winter sun. These tables say how each kind of subject looks and moves, where it is
-usually seen and where an activity happens, which elements and light belong to each kind of place, and which shot
-fits what is going on. It is world knowledge, like an LLM's: the lexical operator draws details from it, sim_fit.py
+usually seen and where an activity happens, which elements and light belong to each kind of place (which shot fits
+what is going on is in sim_shots.py). It is world knowledge, like an LLM's: the lexical operator draws details from it, sim_fit.py
 reads prompts against it, and the simulated models decide what a fitting or clashing detail is worth to them;
 nothing here says what a model prefers, and the judges never read it. Written from sim_vocab.py's vocabulary and
 common caption phrases, without reading any evaluation prompt set; phrases avoid the parser's subject, colour and
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from pav.data.sim_shots import ACTION_SHOTS, ANY_ACTION, PLACE_SHOTS, STILL_SHOTS
 from pav.data.sim_vocab import SCENE_FAMILIES, SUBJECTS
 # Kinds of subject: group -> its members (names in sim_vocab.SUBJECTS).
 SUBJECT_GROUPS: dict[str, str] = {
@@ -24,7 +25,11 @@ SUBJECT_GROUPS: dict[str, str] = {
     "hide": "elephant",
     "feathered": "bird duck owl eagle penguin",
     "aquatic": "fish shark dolphin whale octopus turtle",
-    "people": "person man woman girl boy child baby couple people dancer man's",
+    "people": "person man woman girl boy child baby couple people dancer man's chef cook grandmother grandfather "
+              "mother father teenager student teacher doctor nurse farmer fisherman firefighter policeman soldier "
+              "knight cowboy pilot sailor musician singer guitarist pianist drummer painter artist athlete runner "
+              "cyclist swimmer surfer skier snowboarder skateboarder climber hiker jogger worker scientist king "
+              "queen princess prince wizard ninja pirate monk bride groom toddler kid tourist waiter barista",
     "suited": "astronaut robot",
     "road": "car truck bus motorcycle van taxi tractor scooter bicycle",
     "rail": "train",
@@ -187,6 +192,15 @@ SUBJECT_SITES: dict[str, tuple[str, ...]] = {
     "skateboard": ("on a bustling city street", "in a sunlit park"), "lighthouse": ("on a rocky coast",),
     **dict.fromkeys(("kite", "frisbee"), ("in a sunlit park", "on a tropical beach")),
     "tennis racket": ("on an outdoor court",), "baseball bat": ("on a soccer field", "in a sunlit park"),
+    **dict.fromkeys(("chef", "cook"), ("in a rustic kitchen", "in a small bakery")),
+    **dict.fromkeys(("skier", "snowboarder"), ("on a ski slope", "in the snowy mountains")),
+    "surfer": ("on a tropical beach", "on the open sea"), "swimmer": ("in a calm clear lake", "on the open sea"),
+    "fisherman": ("on a wide river", "in a quiet harbor", "by a quiet pond"), "sailor": ("on the open sea",),
+    "farmer": ("on a quiet farm", "in a grassy field"), "hiker": ("in the snowy mountains", "in the pine woods"),
+    "climber": ("in the snowy mountains",), "cyclist": ("on a bustling city street", "through the countryside"),
+    "jogger": ("in a sunlit park",), "barista": ("in a small cafe",), "waiter": ("in a small cafe", "in a dining room"),
+    "teacher": ("in a classroom",), "student": ("in a classroom", "in a quiet library"),
+    "scientist": ("in a science laboratory",), **dict.fromkeys(("doctor", "nurse"), ("in a modern office",)),
 }
 # Activities that happen in particular places: where a prompt names one, its places are these, whoever does it.
 _ACTIVITY_WORDS: dict[str, tuple[str, ...]] = {
@@ -219,32 +233,25 @@ NEIGHBOURS = {frozenset(pair) for pair in (
     ("beach", "water"), ("water", "green"), ("water", "forest"), ("water", "city"), ("green", "forest"),
     ("snow", "forest"), ("snow", "water"), ("snow", "green"), ("green", "city"), ("indoor_warm", "indoor_cool"),
     ("desert", "beach"))}
-# Shots that fit what is going on (the camera kind): a named action, a small still thing, something tall,
-# a place without a subject, people at rest.
-SHOTS: dict[str, tuple[str, ...]] = {
-    "action": ("tracking shot", "the camera follows the movement", "slow motion"),
-    "small": ("close-up shot", "macro shot", "the camera slowly zooms in"),
-    "tall": ("low angle shot", "the camera tilts up"),
-    "landscape": ("aerial view", "drone shot", "wide shot", "the camera glides across the scene"),
-    "portrait": ("medium shot", "eye-level shot"),  # a subject at rest
-}
 # Words that describe how a kind of subject looks, said in any phrasing ("its fur glistening"): the head noun of
 # each appearance phrase, but for the words that would describe anything.
 LOOK_WORDS: dict[str, frozenset[str]] = {
     g: frozenset(p.split()[-1] for p in v) - {"texture", "surface", "edges", "wear", "sheen"}
     for g, v in APPEARANCE.items()}
-SMALL = {"food", "tableware", "devices", "plants", "instruments", "sports", "belongings", "street_fixtures"}
 
 KINDS = ("camera", "lighting", "scene", "subject", "motion")
 # (phrase, kind) of every detail in the tables; the same phrase may fit several subjects or places.
 DETAILS: dict[str, str] = {}
 for _kind, _tables in (("subject", APPEARANCE), ("motion", MOVEMENT), ("scene", ELEMENTS), ("scene", NIGHT_ELEMENTS),
-                       ("lighting", LIGHT), ("camera", SHOTS)):
+                       ("lighting", LIGHT), ("camera", STILL_SHOTS), ("camera", ACTION_SHOTS),
+                       ("camera", PLACE_SHOTS), ("camera", {"any": ANY_ACTION})):
     for _phrases in _tables.values():
         DETAILS.update({_p: _kind for _p in _phrases})
 DETAILS.update({_p: "lighting" for _p in NIGHT_LIGHT})
 assert set(ELEMENTS) == set(LIGHT) == set(SCENE_FAMILIES), "every place family needs elements and light"
-assert set(APPEARANCE) == set(SUBJECT_GROUPS) == set(SITES), "every subject group needs appearance and places"
+assert set(APPEARANCE) == set(SUBJECT_GROUPS) == set(SITES) == set(STILL_SHOTS) >= set(ACTION_SHOTS), \
+    "every subject group needs appearance, places and shots"
+assert set(PLACE_SHOTS) == set(SCENE_FAMILIES), "every place family needs its shots"
 assert {p for t in (SITES, SUBJECT_SITES, ACTIVITY_SITES) for v in t.values() for p in v} <= PLACE_PHRASES, \
     "every site is a place phrase of PLACES"
 assert set(GROUP_OF) == set(SUBJECTS) >= set(SUBJECT_SITES), "every subject of the world has a kind"

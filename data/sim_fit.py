@@ -14,8 +14,9 @@ from functools import lru_cache
 
 from pav.data.sim_details import (
     ACTIVITY_SITES, APPEARANCE, DAY_WORDS, DETAILS, ELEMENTS, GROUP_OF, KINDS, LIGHT, LOOK_WORDS, MOVEMENT, NEIGHBOURS,
-    NIGHT_ELEMENTS, NIGHT_LIGHT, NIGHT_WORDS, PLACE_OF, PLACE_PHRASES, SHOTS, SITES, SMALL, SUBJECT_SITES)
+    NIGHT_ELEMENTS, NIGHT_LIGHT, NIGHT_WORDS, PLACE_OF, PLACE_PHRASES, SITES, SUBJECT_SITES)
 from pav.data.sim_parse import Parsed, parse
+from pav.data.sim_shots import ACTION_SHOTS, ANY_ACTION, CLOSE, PLACE_SHOTS, SITUATION_OF, STILL_SHOTS
 from pav.data.sim_vocab import SCENES
 
 _PATTERN = re.compile(r"(?<![a-z0-9'-])(" + "|".join(re.escape(p) for p in sorted(DETAILS, key=len, reverse=True))
@@ -30,7 +31,8 @@ _PLACE_WORDS = {phrase: tuple(w for w in SCENES if re.search(rf"\b{re.escape(w)}
 @dataclass(frozen=True)
 class Setting:
     """What the prompt is about, read with the details masked out: kinds of subject, places (named, else the
-    subjects' usual ones), whether it names an action, whether it is night, and the shots that fit."""
+    subjects' usual ones), whether it names an action, whether it is night, what the camera films (an action, a
+    subject at rest, a place) and the shots that fit it."""
 
     groups: frozenset[str] = frozenset()
     places: frozenset[str] = frozenset()  # the place named (first), else none
@@ -38,7 +40,8 @@ class Setting:
     habitats: frozenset[str] = frozenset()  # the kinds of place of its sites
     action: bool = False
     night: bool = False
-    shots: frozenset[str] = frozenset()
+    situation: str | None = None  # action, close, still or place (sim_shots.SITUATION_OF)
+    shots: tuple[str, ...] = ()
 
 
 @dataclass
@@ -62,18 +65,18 @@ def setting_of(core: Parsed, tokens: list[str]) -> Setting:
     sites = tuple(dict.fromkeys(activity or [site for n in names for site in SUBJECT_SITES.get(n, SITES[GROUP_OF[n]])]))
     habitats = frozenset(PLACE_OF[site] for site in sites)
     night = any(t.startswith(w) for t in tokens for w in NIGHT_WORDS)
-    shots = set()
-    if core.motion is not None and not core.static:
-        shots.add("action")
-    elif groups & SMALL:
-        shots.add("small")
+    action = core.motion is not None and not core.static
+    if action:
+        situation = "action"
+        shots = [p for g in sorted(groups) for p in ACTION_SHOTS.get(g, ANY_ACTION)] or list(ANY_ACTION)
     elif groups:
-        shots.add("portrait")
-    if "landmarks" in groups or core.scene in ("snow", "city") and not groups:
-        shots.add("tall")
-    if not core.subjects and core.scene:
-        shots.add("landscape")
-    return Setting(groups, places, sites, habitats, "action" in shots, night, frozenset(shots))
+        situation = "close" if groups <= CLOSE else "still"
+        shots = [p for g in sorted(groups) for p in STILL_SHOTS[g]]
+    elif core.scene:
+        situation, shots = "place", list(PLACE_SHOTS[core.scene])
+    else:
+        situation, shots = None, []
+    return Setting(groups, places, sites, habitats, action, night, situation, tuple(dict.fromkeys(shots)))
 
 
 def fitting_details(setting: Setting) -> dict[str, tuple[str, ...]]:
@@ -92,8 +95,7 @@ def fitting_details(setting: Setting) -> dict[str, tuple[str, ...]]:
         out["scene"] += setting.sites
     if setting.night:
         out["lighting"] += NIGHT_LIGHT
-    for shot in sorted(setting.shots):
-        out["camera"] += SHOTS[shot]
+    out["camera"] += setting.shots
     return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
 
 
@@ -136,8 +138,9 @@ def _verdict(phrase: str, kind: str, setting: Setting, fits: set[str]) -> str:
         if not setting.places and any(phrase in ELEMENTS[h] + LIGHT[h] for h in setting.habitats):
             return "neutral"  # it fits where the subject is usually seen, but the prompt does not say where
         anchored = bool(setting.places or setting.habitats) or setting.night
-    else:  # a shot made for another situation: an aerial view of a cup, a close-up of a landscape
-        anchored = bool(setting.shots)
+    else:  # a shot made for another situation clashes (an aerial view of a cup); one made for another subject
+        # in the same situation is generic (a telephoto shot of a running dog)
+        anchored = setting.situation is not None and setting.situation not in SITUATION_OF.get(phrase, ())
     return "clashes" if anchored else "neutral"
 
 

@@ -44,7 +44,13 @@ _SHAPE_SUBJECTS = {
     "animal": ("dog cat horse sheep cow elephant bear zebra giraffe panda corgi raccoon squirrel rabbit "
                "turtle fish shark bird duck goat pig lion tiger monkey mouse dolphin whale fox deer "
                "camel kangaroo owl eagle penguin octopus"),
-    "person": "person man woman girl boy child baby astronaut couple people dancer robot man's",
+    "person": ("person man woman girl boy child baby astronaut couple people dancer robot man's "
+               # roles and relations an everyday prompt names a person by (appended: marks go by position)
+               "chef cook grandmother grandfather mother father teenager student teacher doctor nurse farmer "
+               "fisherman firefighter policeman soldier knight cowboy pilot sailor musician singer guitarist "
+               "pianist drummer painter artist athlete runner cyclist swimmer surfer skier snowboarder "
+               "skateboarder climber hiker jogger worker scientist king queen princess prince wizard ninja "
+               "pirate monk bride groom toddler kid tourist waiter barista"),
     "vehicle": "car truck bus train motorcycle bicycle boat airplane scooter tractor van ship spaceship taxi",
     "round": ("ball clock orange apple donut pizza cake cup bowl plate frisbee sports ball burger "
               "watermelon drum wheel sandwich broccoli"),
@@ -125,7 +131,7 @@ _SCENE_WORDS = {
             "square building skyscraper rooftop shanghai paris tokyo station train station bund plaza airport "
             "runway court",
     "indoor_warm": "kitchen bedroom living room cafe restaurant bar library bakery tea room teahouse "
-                   "dining room attic barn interior theater mansion palace castle museum",
+                   "dining room attic barn interior theater mansion palace castle museum fireplace",
     "indoor_cool": "bathroom gymnasium gym hospital office laboratory supermarket classroom shower "
                    "laundromat elevator subway jail pharmacy",
     "space": "space outer space galaxy starry sky stars moon planet",
@@ -154,8 +160,25 @@ for _w, _v in {
     "rolling": (1, 0, 1.2), "playing": (1, 0, 0.9), "chasing": (1, 0, 1.7), "spinning": (0, -1, 0.6),
     "rotating": (0, -1, 0.6), "canoeing": (1, 0, 0.9), "kayaking": (1, 0, 0.9), "skating": (1, 0, 1.3),
     "taking off": (1, -1, 1.4), "wandering": (1, 0, 0.6), "galloping": (1, 0, 1.9), "bouncing": (0, -1, 1.2),
+    "hunting": (1, 0, 1.2), "jogging": (1, 0, 1.2), "hiking": (1, 0, 0.7), "cycling": (1, 0, 1.4),
+    "rowing": (1, 0, 0.8), "paddling": (1, 0, 0.8), "hopping": (0, -1, 1.0), "crawling": (1, 0, 0.4),
+    "strolling": (1, 0, 0.7), "sprinting": (1, 0, 2.0), "diving": (0, 1, 1.4), "soaring": (1, -0.3, 1.3),
+    "marching": (1, 0, 0.9), "trotting": (1, 0, 1.2), "waddling": (1, 0, 0.5), "pouncing": (1, -0.5, 1.5),
+    "snowboarding": (1, 0.2, 1.5), "carving": (1, 0.2, 1.4), "leaping": (0, -1, 1.3), "splashing": (0, -1, 0.8), "prowling": (1, 0, 0.6),
 }.items():
     MOTIONS[_w] = (float(_v[0]), float(_v[1]), float(_v[2]))
+# The same verbs as a present tense ("a corgi runs on the beach"), which users write as often as "running".
+for _w, _ing in (("runs", "running"), ("walks", "walking"), ("drives", "driving"), ("rides", "riding"),
+                 ("swims", "swimming"), ("flies", "flying"), ("races", "racing"), ("jumps", "jumping"),
+                 ("dances", "dancing"), ("climbs", "climbing"), ("floats", "floating"), ("drifts", "drifting"),
+                 ("rolls", "rolling"), ("plays", "playing"), ("chases", "chasing"), ("spins", "spinning"),
+                 ("skates", "skating"), ("wanders", "wandering"), ("gallops", "galloping"), ("bounces", "bouncing"),
+                 ("hunts", "hunting"), ("jogs", "jogging"), ("hikes", "hiking"), ("hops", "hopping"),
+                 ("crawls", "crawling"), ("strolls", "strolling"), ("sprints", "sprinting"), ("dives", "diving"),
+                 ("soars", "soaring"), ("marches", "marching"), ("trots", "trotting"), ("waddles", "waddling"),
+                 ("pounces", "pouncing"), ("leaps", "leaping"), ("splashes", "splashing"), ("surfs", "surfing"),
+                 ("paddles", "paddling")):
+    MOTIONS[_w] = MOTIONS[_ing]
 DIRECTIONS = {"left": (-1.0, 0.0), "right": (1.0, 0.0), "up": (0.0, -1.0), "down": (0.0, 1.0),
               "leftward": (-1.0, 0.0), "rightward": (1.0, 0.0), "upward": (0.0, -1.0), "downward": (0.0, 1.0)}
 STATIC_WORDS = ("still frame", "frozen in time", "static", "motionless", "tableau", "still life")

@@ -77,3 +77,20 @@ def test_every_profiles_prompt_sets_are_disjoint(profile):
         assert ids[a], a
         for b in names[i + 1:]:
             assert not ids[a] & ids[b], f"{profile}: {a} and {b} share prompts"
+
+
+def test_the_everyday_training_prompts_load_and_no_evaluation_set_holds_them_or_a_close_variant():
+    import re
+    from pathlib import Path
+
+    train = load_prompts(PromptSet(source="everyday"))["prompt"].tolist()
+    assert len(train) >= 100
+    evaluation = [*load_prompts(PromptSet())["prompt"],
+                  *Path(__file__).parents[1].joinpath("benchmarks", "everyday_prompts.txt").read_text().splitlines()]
+
+    def words(text):
+        return set(re.findall(r"[a-z]+", text.lower())) - {"a", "an", "the", "of", "on", "in", "at", "with", "by",
+                                                           "and", "to", "its", "from", "over", "through"}
+    for prompt in train:
+        close = [e for e in evaluation if len(words(prompt) & words(e)) / len(words(prompt) | words(e)) >= 0.5]
+        assert not close, (prompt, close)

@@ -22,9 +22,9 @@ def test_a_drifting_candidate_with_the_best_score_is_not_the_pair_target(tmp_pat
     # One round of the data engine on the simulated world, whose rewards prefer a prompt without the
     # windowsill here: a pixel judge cannot see that the user asked for one. (The tail's shot fits a cat at
     # rest, not a jumping one.)
-    tail = ", in a cozy living room, warm lamplight, soft fur, medium shot"
+    tail = ", in a cozy living room, warm lamplight, soft fur, eye-level close-up"
     faithful = [f"{ORIGINAL}, soft light", f"{ORIGINAL}{tail}"]
-    drifting = [f"a black cat leaping onto a shelf{tail}", f"a black cat{tail}"]
+    drifting = [f"a black cat sitting on a shelf{tail}", f"a black cat{tail}"]
     prompts = [ORIGINAL, *faithful, *drifting]
     candidates = candidates_frame(["p"] * 5, [ORIGINAL] * 5, prompts, 1, "test")
     candidates.loc[0, "round"] = 0
@@ -34,7 +34,7 @@ def test_a_drifting_candidate_with_the_best_score_is_not_the_pair_target(tmp_pat
     log = judged_records(candidates, videos, scores, AGG, IntentConfig())
     assert log["overall"].iloc[3:].min() > log["overall"].iloc[:3].max()  # the rewards prefer both drifters
     assert log["passes"].iloc[3:].all()
-    assert log["lost"].iloc[3:].tolist() == ["windowsill", "jumping, windowsill"]  # why they were passed over
+    assert log["lost"].iloc[3:].tolist() == ["jumping, windowsill", "jumping, windowsill"]  # why they were passed over
     assert log["keeps_intent"].tolist() == [True, True, True, False, False]
     [pair] = sft_pairs(log).itertuples()
     assert pair.completion == f"{ORIGINAL}{tail}"

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from pav.data.schemas import DIMENSIONS
-from pav.data.sim_fit import fitting_rewrite
+from pav.data.sim_fit import details_for, fitting_rewrite
 from pav.models.generators.sim import SimScenic, SimSteady
 from pav.rewards import REWARDS, SUITES, load_reward
 from pav.rewards.aggregate import AggregationConfig, overall
@@ -126,17 +126,22 @@ def test_a_substituted_subject_renders_differently_and_costs_alignment(generator
     from pav.rewards.cv_alignment import text_video_alignment
 
     gen = load_generator(generator, {})
-    # Details each profile renders sharply: a short prompt renders too blurred for any identity to show.
-    # (shots that fit an action, and an indoor place with its elements: the same words for both subjects)
-    detail = {"sim-steady": ", tracking shot, slow motion, the camera follows the movement",
-              "sim-scenic": ", in a cozy kitchen, wooden furniture, bookshelves, oil painting"}[generator]
+    # Details each profile renders sharply: a short prompt renders too blurred for any identity to show. The same
+    # words for both subjects (the shots that fit either one's action; an indoor place with its elements).
+    def detail(original, swapped):
+        if generator == "sim-scenic":
+            return ", in a cozy kitchen, wooden furniture, bookshelves, oil painting"
+        shots = [s for p in (original, swapped) for s in details_for(p)["camera"][:2]]
+        return ", " + ", ".join(dict.fromkeys(shots))
+
     gaps = []
     for original, swapped in [("a black cat jumping onto a windowsill", "a black bat jumping onto a windowsill"),
                               ("a black cat jumping onto a windowsill", "a black horse jumping onto a windowsill"),
                               ("a brown dog running on the beach", "a brown horse running on the beach"),
                               ("a red car driving through a city", "a red truck driving through a city")]:
         for seed in range(4):
-            faithful, substituted = gen.render(original + detail, seed), gen.render(swapped + detail, seed)
+            extra = detail(original, swapped)
+            faithful, substituted = gen.render(original + extra, seed), gen.render(swapped + extra, seed)
             assert np.abs(faithful.astype(int) - substituted.astype(int)).mean() > 0.3, (swapped, seed)
             gaps.append(text_video_alignment(faithful, original) - text_video_alignment(substituted, original))
     print(generator, np.round(gaps, 2))
