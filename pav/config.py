@@ -116,9 +116,9 @@ class TrainConfig(Section):
     dpo: DPOSettings = Field(default_factory=DPOSettings)
     dpo_rounds: int = Field(2, ge=0, le=5, description="Iterative DPO rounds (paper: 2)")
     dpo_prompts: PromptSet = Field(
-        default_factory=lambda: PromptSet(source="everyday", limit=96),
-        description="Prompts for DPO sampling, apart from SFT's (half to 85% yield a triplet); by default prompts "
-                    "in users' words, so the policy learns beyond the data engine's prompt style")
+        default_factory=lambda: PromptSet(offset=1, limit=96, stride=8),
+        description="Prompts for DPO sampling, apart from SFT's (half to 85% yield a triplet); source everyday "
+                    "takes the bundled prompts in users' words")
     sampling: SamplingConfig = Field(default_factory=SamplingConfig)
     dpo_aggregation: AggregationConfig = Field(
         default_factory=AggregationConfig,
