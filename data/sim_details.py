@@ -2,12 +2,12 @@
 
 Real text-to-video models learnt from captions that describe *that* video: a fox gets its red coat, a snowy field
 its snow-laden pines and a low winter sun. These tables say how each kind of subject looks and moves, where it is
-usually seen and where an activity happens, which elements and light belong to each kind of place (which shot fits
-what is going on is in sim_shots.py). It is world knowledge, like an LLM's: the lexical operator draws details from it, sim_fit.py
-reads prompts against it, and the simulated models decide what a fitting or clashing detail is worth to them;
-nothing here says what a model prefers, and the judges never read it. Written from sim_vocab.py's vocabulary and
-common caption phrases, without reading any evaluation prompt set; phrases avoid the parser's subject, colour and
-motion words, so adding a detail never changes what a prompt is about.
+usually seen and where an activity happens, which elements and light belong to each kind of place (which shot
+fits what is going on is in sim_shots.py). It is world knowledge, like an LLM's: the lexical operator draws
+details from it, sim_fit.py reads prompts against it, and the simulated models decide what a fitting or clashing
+detail is worth to them; nothing here says what a model prefers, and the judges never read it. Written from
+sim_vocab.py's vocabulary and common caption phrases, without reading any evaluation prompt set; phrases avoid the
+parser's subject, colour and motion words, so adding a detail never changes what a prompt is about.
 """
 
 from __future__ import annotations

@@ -164,7 +164,8 @@ for _w, _v in {
     "rowing": (1, 0, 0.8), "paddling": (1, 0, 0.8), "hopping": (0, -1, 1.0), "crawling": (1, 0, 0.4),
     "strolling": (1, 0, 0.7), "sprinting": (1, 0, 2.0), "diving": (0, 1, 1.4), "soaring": (1, -0.3, 1.3),
     "marching": (1, 0, 0.9), "trotting": (1, 0, 1.2), "waddling": (1, 0, 0.5), "pouncing": (1, -0.5, 1.5),
-    "snowboarding": (1, 0.2, 1.5), "carving": (1, 0.2, 1.4), "leaping": (0, -1, 1.3), "splashing": (0, -1, 0.8), "prowling": (1, 0, 0.6),
+    "snowboarding": (1, 0.2, 1.5), "carving": (1, 0.2, 1.4), "leaping": (0, -1, 1.3), "splashing": (0, -1, 0.8),
+    "prowling": (1, 0, 0.6),
 }.items():
     MOTIONS[_w] = (float(_v[0]), float(_v[1]), float(_v[2]))
 # The same verbs as a present tense ("a corgi runs on the beach"), which users write as often as "running".
