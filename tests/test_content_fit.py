@@ -185,3 +185,24 @@ def test_places_suggested_follow_the_subject_and_the_activity():
     assert set(details_for("a person is surfing")["scene"]) <= set(PLACES["beach"] + PLACES["water"])
     kinds = {details_for(f"a {s}")["scene"][0] for s in ("dog", "sandwich", "laptop", "guitar", "bed", "car", "shark")}
     assert len(kinds) >= 6  # not one place for every subject
+
+
+def test_shots_fit_the_kind_of_subject_and_a_shot_for_another_situation_clashes():
+    dog, car, cup = "a dog running in a park", "a red car driving down a street", "a cup on a kitchen table"
+    # each kind of subject in action has its own shots: no single shot fits every action
+    assert not set(details_for(dog)["camera"]) & set(details_for(car)["camera"])
+    own, other, wrong = details_for(dog)["camera"][0], details_for(car)["camera"][0], details_for(cup)["camera"][0]
+    fit = assess(f"{dog}, {own}")
+    assert fit.fitting["camera"] == 1 and not fit.clashing["camera"]
+    fit = assess(f"{dog}, {other}")  # a car's tracking shot on a running dog: not wrong, only generic
+    assert fit.neutral["camera"] == 1 and not fit.clashing["camera"]
+    assert assess(f"{dog}, {wrong}").clashing["camera"] == 1  # a still close shot of a moving subject
+    for profile in PROFILES:
+        assert q(f"{dog}, {own}", profile) > q(f"{dog}, {other}", profile) > q(f"{dog}, {wrong}", profile), profile
+
+
+def test_people_named_by_their_role_and_verbs_in_the_present_tense_are_read():
+    chef = assess("a chef chopping onions").setting
+    assert chef.groups == {"people"} and "in a rustic kitchen" in chef.sites
+    assert assess("a corgi runs on the beach").setting.action
+    assert assess("a snowboarder carving down the mountain").setting.situation == "action"
