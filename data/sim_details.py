@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from pav.data.sim_shots import ACTION_SHOTS, ANY_ACTION, PLACE_SHOTS, STILL_SHOTS
-from pav.data.sim_vocab import SCENE_FAMILIES, SUBJECTS
+from pav.data.sim_vocab import PERSON_ROLES, SCENE_FAMILIES, SUBJECTS
 # Kinds of subject: group -> its members (names in sim_vocab.SUBJECTS).
 SUBJECT_GROUPS: dict[str, str] = {
     "pets": "dog cat corgi rabbit mouse teddy bear",
@@ -25,11 +25,7 @@ SUBJECT_GROUPS: dict[str, str] = {
     "hide": "elephant",
     "feathered": "bird duck owl eagle penguin",
     "aquatic": "fish shark dolphin whale octopus turtle",
-    "people": "person man woman girl boy child baby couple people dancer man's chef cook grandmother grandfather "
-              "mother father teenager student teacher doctor nurse farmer fisherman firefighter policeman soldier "
-              "knight cowboy pilot sailor musician singer guitarist pianist drummer painter artist athlete runner "
-              "cyclist swimmer surfer skier snowboarder skateboarder climber hiker jogger worker scientist king "
-              "queen princess prince wizard ninja pirate monk bride groom toddler kid tourist waiter barista",
+    "people": "person man woman girl boy child baby couple people dancer man's " + PERSON_ROLES,
     "suited": "astronaut robot",
     "road": "car truck bus motorcycle van taxi tractor scooter bicycle",
     "rail": "train",

@@ -39,18 +39,18 @@ def identity_mark(subject: "Subject", body: str) -> str:
     return options[subject.mark % len(options)]
 
 
+# Roles and relations an everyday prompt names a person by (appended to the person list: marks go by position).
+PERSON_ROLES = ("chef cook grandmother grandfather mother father teenager student teacher doctor nurse farmer "
+                "fisherman firefighter policeman soldier knight cowboy pilot sailor musician singer guitarist "
+                "pianist drummer painter artist athlete runner cyclist swimmer surfer skier snowboarder "
+                "skateboarder climber hiker jogger worker scientist king queen princess prince wizard ninja "
+                "pirate monk bride groom toddler kid tourist waiter barista")
 # Subject -> (shape, size as a fraction of the frame side, default colour).
 _SHAPE_SUBJECTS = {
     "animal": ("dog cat horse sheep cow elephant bear zebra giraffe panda corgi raccoon squirrel rabbit "
                "turtle fish shark bird duck goat pig lion tiger monkey mouse dolphin whale fox deer "
                "camel kangaroo owl eagle penguin octopus"),
-    "person": ("person man woman girl boy child baby astronaut couple people dancer robot man's "
-               # roles and relations an everyday prompt names a person by (appended: marks go by position)
-               "chef cook grandmother grandfather mother father teenager student teacher doctor nurse farmer "
-               "fisherman firefighter policeman soldier knight cowboy pilot sailor musician singer guitarist "
-               "pianist drummer painter artist athlete runner cyclist swimmer surfer skier snowboarder "
-               "skateboarder climber hiker jogger worker scientist king queen princess prince wizard ninja "
-               "pirate monk bride groom toddler kid tourist waiter barista"),
+    "person": "person man woman girl boy child baby astronaut couple people dancer robot man's " + PERSON_ROLES,
     "vehicle": "car truck bus train motorcycle bicycle boat airplane scooter tractor van ship spaceship taxi",
     "round": ("ball clock orange apple donut pizza cake cup bowl plate frisbee sports ball burger "
               "watermelon drum wheel sandwich broccoli"),
