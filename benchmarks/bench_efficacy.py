@@ -35,6 +35,7 @@ from pav.flows.evaluate import evaluate  # noqa: E402
 from pav.flows.pipeline import pipeline  # noqa: E402
 from pav.flows.train import held_by  # noqa: E402
 from pav.progress import stage_output  # noqa: E402
+from pav.reaper import watch  # noqa: E402
 from pav.rewards.evaluation import cross_model_matrix, method_table, references, win_rates  # noqa: E402
 from pav.rewards.specificity import specificity  # noqa: E402
 
@@ -185,6 +186,7 @@ def main() -> None:
     parser.add_argument("--generators", nargs="+", default=list(GENERATORS), choices=GENERATORS,
                         help="video models to train on (the cross-model matrix needs both)")
     args = parser.parse_args()
+    watch()  # a killed benchmark leaves no Prefect API server behind (pav/reaper.py)
     names = [Path(f).stem for f in args.prompts]
     if len(set(names)) < len(names) or "everyday" in names:  # each set is named (and stored) by its file's stem
         parser.error(f"--prompts files need distinct names other than 'everyday', got {', '.join(names)}")

@@ -26,6 +26,7 @@ from prefect.client.orchestration import get_client  # noqa: E402
 
 from pav.flows.pipeline import pipeline  # noqa: E402
 from pav.config import load_config  # noqa: E402
+from pav.reaper import watch  # noqa: E402
 from pav.runs import stage_name, task_runs_since  # noqa: E402
 
 
@@ -53,6 +54,7 @@ def main() -> None:
     parser.add_argument("--store", default=None, help="run root (default: a fresh temporary directory)")
     parser.add_argument("--set", dest="sets", action="append", default=[])
     args = parser.parse_args()
+    watch()  # a killed benchmark leaves no Prefect API server behind (pav/reaper.py)
     store = args.store or str(Path(tempfile.mkdtemp(prefix="pav-bench-")) / "run")
     cfg = load_config(args.profile, args.sets + [f"store={store}"])
     with get_client(sync_client=True) as client:  # start the API before the clock does

@@ -23,7 +23,10 @@ from task_runs import task_states_since
 
 # The module's fixture runs the whole quick pipeline twice (killed, then resumed): minutes on 2 cores, more
 # when the machine is shared, so its budget is larger than the suite's 900 s per test.
-pytestmark = pytest.mark.timeout(1800)
+pytestmark = pytest.mark.timeout(2700)
+
+# Alone on 2 cores the quick pipeline reaches DPO-2 in about 6 minutes; beside a benchmark it took over 15.
+DPO2_BUDGET_S = 1800
 
 STAGES = ("generate", "score", "select", "mutate", "pairs", "sft", "sample", "triplets", "dpo", "validate",
           "rewrite", "evaluations")
@@ -43,11 +46,12 @@ def resumed(prefect_harness, tmp_path_factory):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     store = Store(root)
     try:
-        deadline = time.time() + 900
+        deadline = time.time() + DPO2_BUDGET_S
         while time.time() < deadline and not store.ls("dpo/round-2/videos"):
             assert proc.poll() is None, "the pipeline ended before DPO-2"
             time.sleep(0.5)
-        assert store.ls("dpo/round-2/videos"), "the quick pipeline did not reach DPO-2 in 900 s (a loaded machine?)"
+        assert store.ls("dpo/round-2/videos"), \
+            f"the quick pipeline did not reach DPO-2 in {DPO2_BUDGET_S} s (a loaded machine?)"
         kill_job(proc)  # killed inside DPO round 2, after its sampling had finished
     finally:
         stop(proc)
