@@ -217,6 +217,17 @@ _ACTIVITY_WORDS: dict[str, tuple[str, ...]] = {
     "typing": ("in a modern office",), "teaching lecturing": ("in a classroom",),
     "shopping": ("at a street market", "in a supermarket"),
     "singing performing": ("on a theater stage",),
+    "treadmill yoga pilates pushups squats dumbbells barbell": ("in a busy gym",),
+    "skateboarding": ("on a bustling city street", "in a sunlit park"),
+    "cycling biking bicycling driving": ("on a bustling city street", "on an open highway", "through the countryside"),
+    "horseback": ("on a quiet farm", "in a grassy field", "through the countryside"),
+    "camping campfire hunting": ("in a quiet forest", "in the pine woods"),
+    "sunbathing sandcastle parasailing": ("on a tropical beach", "on a sandy shore"),
+    "rafting scuba wakeboarding waterskiing": ("on a wide river", "on the open sea", "in a calm clear lake"),
+    "archery barbecue grilling": ("in a grassy field", "in a sunlit park", "in a flower garden"),
+    "vacuuming dusting ironing knitting sewing": ("in a cozy living room", "in a sunlit bedroom"),
+    "dishes dishwashing": ("in a rustic kitchen",), "bathing flossing": ("in a bright bathroom",),
+    "marching parade": ("on a bustling city street", "in a busy town square"),
 }
 ACTIVITY_SITES: dict[str, tuple[str, ...]] = {w: sites for ws, sites in _ACTIVITY_WORDS.items() for w in ws.split()}
 

@@ -168,7 +168,11 @@ def test_a_second_place_or_a_place_the_activity_never_happens_in_clashes():
              "a person is canoeing, in a cozy living room, warm lamplight"),
             ("a penguin", "a penguin, on an icy glacier, low winter sun", "a penguin, in a rustic kitchen, warm lamplight"),
             ("a man is skiing", "a man is skiing, on a ski slope, low winter sun",
-             "a man is skiing, on a tropical beach, bright tropical sun")]:
+             "a man is skiing, on a tropical beach, bright tropical sun"),
+            ("a family camping", "a family camping, in the pine woods, dappled sunlight",
+             "a family camping, in a cozy living room, warm lamplight"),
+            ("a woman riding horseback", "a woman riding horseback, through the countryside, golden hour light",
+             "a woman riding horseback, in a small cafe, warm lamplight")]:
         assert sum(assess(clashing).clashing.values()) > 0, clashing
         assert sum(assess(fitting).clashing.values()) == 0, fitting
         for profile in PROFILES:

@@ -9,7 +9,7 @@ from pav.rewards.cv_common import colour_mask, hsv_frames
 def test_registry_builds_both_profiles_with_settings():
     assert {"sim-steady", "sim-scenic"} <= set(GENERATORS)
     gen = load_generator("sim-scenic", {"frames": 8, "size": 32})
-    assert gen.settings() == {"profile": "sim-scenic", "size": 32, "frames": 8, "fps": 8.0, "version": 6}
+    assert gen.settings() == {"profile": "sim-scenic", "size": 32, "frames": 8, "fps": 8.0, "version": 7}
     (video,) = gen.generate(["a dog"], [0])
     assert video.error is None and video.frames.shape == (8, 32, 32, 3) and video.frames.dtype == np.uint8
 

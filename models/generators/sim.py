@@ -116,8 +116,9 @@ class SimGenerator:
     # Part of every video's key: bump it when drawing changes, so stores never reuse older renders
     # (2: identity marks; 3: content fit, subject texture and scene elements; 4: undescribed subjects, places
     # outside a subject's habitats; 5: places by subject and activity, a second place, the encoder's token limit;
-    # 6: shots by kind of subject and place, people named by their role, more motion verbs).
-    version = 6
+    # 6: shots by kind of subject and place, people named by their role, more motion verbs; 7: the places of
+    # more everyday activities).
+    version = 7
 
     name: str  # the profile, set by the registered subclasses below
     text_tokens: int  # what its text encoder reads, in words and punctuation marks
