@@ -47,7 +47,7 @@ def evolve(config: RunConfig) -> dict:
             shard_logs.append(select.with_options(task_run_name=f"select {label}")(
                 shard, out["videos"], out["scores"], config.rewards.aggregation, config.rewards.intent, stage))
         summaries.append(report_round([ref for shard_logs in logs for ref in shard_logs], stats, round_))
-    result = pairs([ref for shard_logs in logs for ref in shard_logs], "evolve")
+    result = pairs([ref for shard_logs in logs for ref in shard_logs], "evolve", cfg.targets_per_prompt)
     publish_usage(config.store, "evolve", [f"evolve/round-{r}" for r in range(cfg.rounds + 1)],
                   {f"evolve/round-{s['round']}": s for s in summaries})
     return {**result, "rounds": summaries}

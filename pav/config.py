@@ -74,6 +74,8 @@ class EvolveConfig(Section):
     top_n: int = Field(3, ge=1, le=10, description="History prompts shown to the operator (paper: top-3)")
     seed: int = Field(0, description="Video seed (the same for every candidate, so prompts are compared fairly)")
     shard_size: int = Field(16, ge=1, description="Source prompts per task")
+    targets_per_prompt: int = Field(1, ge=1, le=10, description="SFT pairs per source prompt: its best distinct "
+                                                                "rewrites that pass every threshold (paper: 1)")
 
 
 class SamplingConfig(Section):

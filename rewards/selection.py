@@ -64,11 +64,12 @@ def best_per_prompt(log: pd.DataFrame) -> pd.DataFrame:
     return _ranked(log).drop_duplicates("prompt_id")
 
 
-def sft_pairs(log: pd.DataFrame) -> pd.DataFrame:
-    """(original, target) pairs: per source prompt, the best rewrite that keeps the original's intent,
-    passes every threshold and beats the original; a source prompt without one yields no pair."""
+def sft_pairs(log: pd.DataFrame, targets: int = 1) -> pd.DataFrame:
+    """(original, target) pairs: per source prompt, its best `targets` distinct rewrites that keep the original's
+    intent, pass every threshold and beat the original; a source prompt without one yields no pair."""
     originals = log[log["round"] == 0].set_index("prompt_id")["overall"].astype(float)
-    best = best_per_prompt(log[(log["round"] > 0) & log["passes"]])
+    best = _ranked(log[(log["round"] > 0) & log["passes"]]).drop_duplicates(["prompt_id", "prompt"])
+    best = best.groupby("prompt_id", sort=False).head(targets)
     baseline = best["prompt_id"].map(originals).astype(float)
     keep = best["overall"].astype(float) > baseline.fillna(float("-inf"))
     best, baseline = best[keep], baseline[keep]

@@ -9,20 +9,21 @@ from pav.rewards.selection import sft_pairs
 from pav.tasks.orchestration import STAGE_OPTIONS, artifact_key
 
 
-def collect(logs: list[ArtifactRef], stage: str) -> dict[str, ArtifactRef]:
-    """One evolution log of every candidate, and the pairs drawn from it."""
+def collect(logs: list[ArtifactRef], stage: str, targets: int = 1) -> dict[str, ArtifactRef]:
+    """One evolution log of every candidate, and the pairs drawn from it (`targets` per source prompt at most)."""
     store = Store(logs[0].root)
     log = pd.concat([ref.read() for ref in logs], ignore_index=True)
     name = content_key("log", logs)
-    pairs = sft_pairs(log)
+    pairs = sft_pairs(log, targets)
     return {"log": store.write_table("evolution", stage, f"log-{name}", log),
-            "pairs": store.write_table("pairs", stage, f"pairs-{name}", pairs)}
+            "pairs": store.write_table("pairs", stage, f"pairs-{name}" + (f"-top{targets}" if targets > 1 else ""),
+                                       pairs)}
 
 
 @task(name="pairs", task_run_name="pairs {stage}", **STAGE_OPTIONS)
-def collect_pairs(logs: list[ArtifactRef], stage: str) -> dict[str, ArtifactRef]:
+def collect_pairs(logs: list[ArtifactRef], stage: str, targets: int = 1) -> dict[str, ArtifactRef]:
     """Collect the log and pairs, and publish the pairs as a table artifact."""
-    refs = collect(logs, stage)
+    refs = collect(logs, stage, targets)
     pairs, log = refs["pairs"].read(), refs["log"].read()
     create_table_artifact(
         key=artifact_key(refs["pairs"].root, "evolve-pairs"),

@@ -38,6 +38,9 @@ def test_a_drifting_candidate_with_the_best_score_is_not_the_pair_target(tmp_pat
     assert log["keeps_intent"].tolist() == [True, True, True, False, False]
     [pair] = sft_pairs(log).itertuples()
     assert pair.completion == f"{ORIGINAL}{tail}"
+    several = sft_pairs(log, targets=3)["completion"].tolist()  # more targets per prompt: never a drifter
+    assert several[0] == f"{ORIGINAL}{tail}" and set(several) <= set(faithful)
+    assert len(several) == 1 + bool(log["passes"].iloc[1] and log["overall"].iloc[1] > log["overall"].iloc[0])
     assert list(top_history(log, 3)["p"]["prompt"]) == [f"{ORIGINAL}{tail}", f"{ORIGINAL}, soft light", ORIGINAL]
 
 
