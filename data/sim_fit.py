@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pav.data.sim_details import (
-    ACTIVITY_SITES, APPEARANCE, DAY_WORDS, DETAILS, ELEMENTS, GROUP_OF, KINDS, LIGHT, LOOK_WORDS, MOVEMENT, NEIGHBOURS,
-    NIGHT_ELEMENTS, NIGHT_LIGHT, NIGHT_WORDS, PLACE_OF, PLACE_PHRASES, SITES, SUBJECT_SITES)
+    APPEARANCE, DAY_WORDS, DETAILS, ELEMENTS, GROUP_OF, KINDS, LIGHT, LOOK_WORDS, MOVEMENT, NIGHT_ELEMENTS, NIGHT_LIGHT,
+    NIGHT_WORDS)
+from pav.data.sim_places import ACTIVITY_SITES, NEIGHBOURS, PLACE_OF, PLACE_PHRASES, SITES, SUBJECT_SITES
 from pav.data.sim_parse import Parsed, parse
 from pav.data.sim_shots import ACTION_SHOTS, ANY_ACTION, CLOSE, PLACE_SHOTS, SITUATION_OF, STILL_SHOTS
 from pav.data.sim_vocab import SCENES

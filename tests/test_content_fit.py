@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pav.data.sim_details import APPEARANCE, DETAILS, ELEMENTS, LIGHT, MOVEMENT, PLACES
+from pav.data.sim_details import APPEARANCE, DETAILS, ELEMENTS, LIGHT, MOVEMENT
+from pav.data.sim_places import PLACES
 from pav.data.sim_shots import SITUATION_OF
 from pav.data.sim_fit import assess, details_for
 from pav.data.sim_parse import parse
