@@ -53,10 +53,14 @@ def _ranked(log: pd.DataFrame) -> pd.DataFrame:
     return faithful.sort_values(["overall", "round"], ascending=[False, True])
 
 
+def best_distinct(log: pd.DataFrame, n: int) -> pd.DataFrame:
+    """Per source prompt, its `n` best distinct scored prompts that keep its intent, best first."""
+    return _ranked(log).drop_duplicates(["prompt_id", "prompt"]).groupby("prompt_id", sort=False).head(n)
+
+
 def top_history(log: pd.DataFrame, top_n: int) -> dict[str, pd.DataFrame]:
     """Per source prompt, its best distinct scored prompts so far that keep its intent, best first."""
-    scored = _ranked(log).drop_duplicates(["prompt_id", "prompt"])
-    return {pid: group.head(top_n) for pid, group in scored.groupby("prompt_id", sort=False)}
+    return {pid: group for pid, group in best_distinct(log, top_n).groupby("prompt_id", sort=False)}
 
 
 def best_per_prompt(log: pd.DataFrame) -> pd.DataFrame:
@@ -68,8 +72,7 @@ def sft_pairs(log: pd.DataFrame, targets: int = 1) -> pd.DataFrame:
     """(original, target) pairs: per source prompt, its best `targets` distinct rewrites that keep the original's
     intent, pass every threshold and beat the original; a source prompt without one yields no pair."""
     originals = log[log["round"] == 0].set_index("prompt_id")["overall"].astype(float)
-    best = _ranked(log[(log["round"] > 0) & log["passes"]]).drop_duplicates(["prompt_id", "prompt"])
-    best = best.groupby("prompt_id", sort=False).head(targets)
+    best = best_distinct(log[(log["round"] > 0) & log["passes"]], targets)
     baseline = best["prompt_id"].map(originals).astype(float)
     keep = best["overall"].astype(float) > baseline.fillna(float("-inf"))
     best, baseline = best[keep], baseline[keep]
