@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from pav.data.sim_colours import COLOURS
 from pav.data.sim_vocab import (
-    CAMERA, COLOURS, CONTRADICTIONS, COUNTS, DESCRIPTORS, DIRECTIONS, LIGHTING, MOTIONS, PLURAL_COUNTS, SCENES,
+    CAMERA, CONTRADICTIONS, COUNTS, DESCRIPTORS, DIRECTIONS, LIGHTING, MOTIONS, PLURAL_COUNTS, SCENES,
     SCENE_DETAIL, STATIC_WORDS, STOPWORDS, STYLES, SUBJECTS, Subject)
 
 _PHRASES: dict[str, tuple[str, str]] = {}

@@ -12,7 +12,8 @@ import cv2
 import numpy as np
 
 from pav.data.sim_parse import Parsed, parse
-from pav.data.sim_vocab import CAMERA, SCENE_FAMILIES, STYLES, identity_mark
+from pav.data.sim_colours import identity_mark
+from pav.data.sim_vocab import CAMERA, SCENE_FAMILIES, STYLES
 from pav.rewards import VIDEO_FRAMES, sample_frames
 from pav.rewards.cv_common import band, check_video, colour_mask, flows, foreground, hsv_frames, to_gray
 

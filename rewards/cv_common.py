@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from pav.data.sim_vocab import HUES
+from pav.data.sim_colours import HUES
 
 _dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
 # HSV thresholds: a pixel counts as "coloured" above this saturation and value (OpenCV 0-255 scale).

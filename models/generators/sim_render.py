@@ -8,7 +8,8 @@ import cv2
 import numpy as np
 
 from pav.data.sim_parse import Parsed
-from pav.data.sim_vocab import COLOURS, LIGHTING, SCENE_FAMILIES, STYLES, identity_mark
+from pav.data.sim_colours import COLOURS, identity_mark
+from pav.data.sim_vocab import LIGHTING, SCENE_FAMILIES, STYLES
 
 
 def draw_background(family: str | None, side: int, detail: float, rng: np.random.Generator,
