@@ -96,6 +96,16 @@ def load_prompts(spec: PromptSet, store: Store | None = None) -> pd.DataFrame:
     return pd.DataFrame({"prompt_id": [prompt_id(t) for t in texts], "prompt": texts, "source": where})
 
 
+def load_prompt_sets(specs: list[PromptSet], store: Store | None = None) -> pd.DataFrame:
+    """Several prompt sets as one: each set's records in order, a prompt in an earlier set kept there only."""
+    frames = [load_prompts(spec, store) for spec in specs]
+    joined = pd.concat(frames, ignore_index=True)
+    kept = joined.drop_duplicates("prompt_id").reset_index(drop=True)
+    if len(frames) > 1:
+        log.info("%d prompt sets: %d prompts (%d in more than one set)", len(frames), len(kept), len(joined) - len(kept))
+    return kept
+
+
 def vbench_rewrites(name: str, originals: list[str]) -> list[str]:
     """The published rewrite of each VBench all_dimension prompt (line-aligned files)."""
     base = vbench_text("all_dimension.txt").splitlines()

@@ -26,7 +26,7 @@ def evolve(config: RunConfig) -> dict:
     select, mutate, pairs = on_store(config.store, select_shard, mutate_shard, collect_pairs)
     cfg = config.evolve
     limit = config.generator.text_limit()  # variants the video model would cut are left out
-    prompts = load_prompt_set(config.store, cfg.prompts, "evolve/prompts")
+    prompts = load_prompt_set(config.store, [cfg.prompts, *cfg.extra_prompts], "evolve/prompts")
     shards = shard_prompts(prompts, cfg.shard_size, "evolve/round-0")
     logs: list[list] = [[] for _ in shards]
     stats, summaries = [], []
@@ -46,7 +46,8 @@ def evolve(config: RunConfig) -> dict:
         for shard, shard_logs, out, label in zip(shards, logs, rendered, labels):
             shard_logs.append(select.with_options(task_run_name=f"select {label}")(
                 shard, out["videos"], out["scores"], config.rewards.aggregation, config.rewards.intent, stage))
-        summaries.append(report_round([ref for shard_logs in logs for ref in shard_logs], stats, round_))
+        summaries.append(report_round([ref for shard_logs in logs for ref in shard_logs], stats, round_,
+                                      cfg.targets_per_prompt))
     result = pairs([ref for shard_logs in logs for ref in shard_logs], "evolve", cfg.targets_per_prompt)
     publish_usage(config.store, "evolve", [f"evolve/round-{r}" for r in range(cfg.rounds + 1)],
                   {f"evolve/round-{s['round']}": s for s in summaries})

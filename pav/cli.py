@@ -42,8 +42,12 @@ PromptsOpt = Annotated[Optional[Path], typer.Option(
 
 
 def _prompts(section: str, path: Path | None) -> list[str]:
-    """--prompts FILE as an override of a section's prompt set (its offset, limit and stride start afresh)."""
-    return [f"{section}.prompts={{source: file, path: {json.dumps(str(path))}}}"] if path else []
+    """--prompts FILE as an override of a section's prompt set (its offset, limit and stride start afresh); the
+    data engine then evolves that file alone, without the profile's extra sets."""
+    if not path:
+        return []
+    extra = ["evolve.extra_prompts=[]"] if section == "evolve" else []
+    return [f"{section}.prompts={{source: file, path: {json.dumps(str(path))}}}", *extra]
 
 
 def _config(profile: str, store: str | None, sets: list[str] | None):
@@ -70,7 +74,7 @@ def evolve(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = Non
     from pav.flows.evolve import evolve as evolve_flow
 
     cfg = _config(profile, store, (set_ or []) + _prompts("evolve", prompts))
-    _check_prompt_sets(cfg, cfg.evolve.prompts)
+    _check_prompt_sets(cfg, cfg.evolve.prompts, *cfg.evolve.extra_prompts)
     with stage_output(cfg.store, "evolve"):
         result = evolve_flow(cfg)
     print_rounds(result["rounds"])
@@ -119,7 +123,8 @@ def train(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = None
         ref = ArtifactRef(root=Store(cfg.store).root, path=pairs, kind="pairs")
         if not ref.exists():
             raise typer.BadParameter(f"{Store(cfg.store).url(pairs)} does not exist")
-    _check_prompt_sets(cfg, *([] if pairs else [cfg.evolve.prompts]), cfg.train.dpo_prompts, *_gate_prompts(cfg))
+    _check_prompt_sets(cfg, *([] if pairs else [cfg.evolve.prompts, *cfg.evolve.extra_prompts]), cfg.train.dpo_prompts,
+                       *_gate_prompts(cfg))
     with stage_output(cfg.store, "train"):
         ref = ref if pairs else evolve_flow(cfg)["pairs"]
         result = train_flow(cfg, ref)
@@ -201,7 +206,8 @@ def pipeline(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = N
     from pav.flows.pipeline import pipeline as pipeline_flow
 
     cfg = _config(profile, store, set_)
-    _check_prompt_sets(cfg, cfg.evolve.prompts, cfg.train.dpo_prompts, *_gate_prompts(cfg), cfg.evaluate.prompts)
+    _check_prompt_sets(cfg, cfg.evolve.prompts, *cfg.evolve.extra_prompts, cfg.train.dpo_prompts, *_gate_prompts(cfg),
+                       cfg.evaluate.prompts)
     with stage_output(cfg.store, "pipeline"):
         result = pipeline_flow(cfg)
     print_rounds(result["evolve"]["rounds"])

@@ -69,6 +69,9 @@ class OperatorConfig(Section):
 
 class EvolveConfig(Section):
     prompts: PromptSet = Field(default_factory=lambda: PromptSet(limit=48, stride=8), description="Source prompts")
+    extra_prompts: list[PromptSet] = Field(
+        default_factory=list, description="More source prompt sets evolved beside `prompts`, e.g. "
+                                          "[{source: everyday}] (prompts in users' words) or your own file")
     rounds: int = Field(4, ge=0, le=20, description="Refinement rounds after scoring the originals (paper: 4)")
     variants: int = Field(3, ge=1, le=10, description="Variants the operator writes per prompt and round (paper: 3)")
     top_n: int = Field(3, ge=1, le=10, description="History prompts shown to the operator (paper: top-3)")

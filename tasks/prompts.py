@@ -2,16 +2,17 @@
 
 from prefect import task
 
-from pav.data.prompts import PromptSet, load_prompts
+from pav.data.prompts import PromptSet, load_prompt_sets
 from pav.data.store import ArtifactRef, Store, content_key
 from pav.data.records import check_disjoint, originals_as_candidates
 
 
 @task
-def load_prompt_set(store_root: str, spec: PromptSet, stage: str) -> ArtifactRef:
-    """Read and clean a prompt set (never cached: a prompt file may change under the same name)."""
+def load_prompt_set(store_root: str, spec: PromptSet | list[PromptSet], stage: str) -> ArtifactRef:
+    """Read and clean a prompt set, or several joined (never cached: a prompt file may change under the same
+    name)."""
     store = Store(store_root)
-    prompts = load_prompts(spec, store)
+    prompts = load_prompt_sets(spec if isinstance(spec, list) else [spec], store)
     return store.write_table("prompts", stage, content_key(prompts["prompt_id"].tolist()), prompts)
 
 

@@ -22,8 +22,9 @@ def select(candidates: ArtifactRef, videos: ArtifactRef, scores: ArtifactRef,
 select_shard = task(select, name="select", task_run_name="select {stage}", **STAGE_OPTIONS)
 
 
-def round_summary(logs: list[ArtifactRef], mutation_stats: list[ArtifactRef], round_: int) -> dict:
-    """Progress after a round: best-so-far vs originals, pairs so far, operator usage."""
+def round_summary(logs: list[ArtifactRef], mutation_stats: list[ArtifactRef], round_: int, targets: int = 1) -> dict:
+    """Progress after a round: best-so-far vs originals, SFT pairs so far (`targets` per source prompt at most, as
+    the pairs stage will draw them), operator usage."""
     log = pd.concat([ref.read() for ref in logs], ignore_index=True)
     stats = [Store(ref.root).read_json(ref.path) for ref in mutation_stats]
     originals = log[log["round"] == 0]
@@ -35,7 +36,7 @@ def round_summary(logs: list[ArtifactRef], mutation_stats: list[ArtifactRef], ro
         "original_overall": round(float(originals["overall"].mean()), 4),
         "best_overall": round(float(best["overall"].mean()), 4),
         "improved": int((best["round"] > 0).sum()),
-        "pairs": len(sft_pairs(log)),
+        "pairs": len(sft_pairs(log, targets)),
         "drifted": int((~log.loc[log["round"] == round_, "keeps_intent"].astype(bool)).sum()),
         "failed_scores": int(log["overall"].isna().sum()),
         **{k: sum(s[k] for s in stats) for k in ("calls", "cached", "prompt_tokens", "completion_tokens")},
@@ -46,9 +47,9 @@ def round_summary(logs: list[ArtifactRef], mutation_stats: list[ArtifactRef], ro
 
 
 @task
-def report_round(logs: list[ArtifactRef], mutation_stats: list[ArtifactRef], round_: int) -> dict:
+def report_round(logs: list[ArtifactRef], mutation_stats: list[ArtifactRef], round_: int, targets: int = 1) -> dict:
     """Publish the round's best prompts and gains as Prefect artifacts."""
-    summary = round_summary(logs, mutation_stats, round_)
+    summary = round_summary(logs, mutation_stats, round_, targets)
     log = pd.concat([ref.read() for ref in logs], ignore_index=True)
     originals = log[log["round"] == 0].set_index("prompt_id")["overall"]
     best = best_per_prompt(log).head(20)

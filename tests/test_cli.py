@@ -236,7 +236,8 @@ def test_evolve_prompts_file_evolves_exactly_that_files_prompts(tmp_path):
     mine.write_text("a red car driving down a street\n\na cat sleeping on a couch\n")
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect")}
     done = subprocess.run([sys.executable, "-m", "pav.cli", "evolve", "--profile", "quick", "--store",
-                           str(tmp_path / "run"), "--prompts", str(mine), "--set", "evolve.rounds=1"],
+                           str(tmp_path / "run"), "--prompts", str(mine), "--set", "evolve.rounds=1",
+                           "--set", "evolve.extra_prompts=[{source: everyday, limit: 2}]"],  # --prompts leaves these out
                           env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     [log] = (tmp_path / "run" / "evolve" / "evolution").glob("log-*.parquet")

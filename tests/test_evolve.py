@@ -18,7 +18,7 @@ from pav.config import load_config
 from prefect_server import kill_job, stop
 from task_runs import task_states_since
 
-SMALL = ["evolve.prompts.limit=8", "evolve.rounds=2", "evolve.shard_size=4",
+SMALL = ["evolve.prompts.limit=8", "evolve.rounds=2", "evolve.shard_size=4", "evolve.targets_per_prompt=2",
          "generator.options={frames: 12, size: 48}"]
 
 
@@ -39,6 +39,14 @@ def test_rounds_raise_the_best_prompts_over_the_originals(evolved):
     assert best[0] == pytest.approx(rounds[0]["original_overall"])
     assert best[1] > best[0] + 0.5 and best[2] > best[1]
     assert rounds[-1]["pairs"] > 0
+
+
+def test_round_table_counts_the_pairs_the_stage_writes(evolved):
+    _, result, _ = evolved
+    pairs = result["pairs"].read()
+    per_prompt = pairs.groupby("prompt_id").size()
+    assert per_prompt.max() == 2  # two targets per source prompt where two pass, never more
+    assert result["rounds"][-1]["pairs"] == len(pairs) > pairs["prompt_id"].nunique()
 
 
 def test_log_and_pairs_are_consistent(evolved):

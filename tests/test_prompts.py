@@ -5,7 +5,7 @@ import json
 import pytest
 
 from pav.data.pairs_io import export_pairs, import_pairs, parse_release
-from pav.data.prompts import PromptSet, load_prompts, vbench_rewrites
+from pav.data.prompts import PromptSet, load_prompt_sets, load_prompts, vbench_rewrites
 from pav.data.store import Store
 
 
@@ -69,14 +69,24 @@ def test_every_profiles_prompt_sets_are_disjoint(profile):
     from pav.config import load_config
 
     cfg = load_config(profile)
-    sets = {"evolve": cfg.evolve.prompts, "dpo": cfg.train.dpo_prompts, "validation": cfg.train.round_gate.prompts,
-            "evaluate": cfg.evaluate.prompts}
-    ids = {name: set(load_prompts(spec)["prompt_id"]) for name, spec in sets.items()}
+    sets = {"evolve": [cfg.evolve.prompts, *cfg.evolve.extra_prompts], "dpo": [cfg.train.dpo_prompts],
+            "validation": [cfg.train.round_gate.prompts], "evaluate": [cfg.evaluate.prompts]}
+    ids = {name: set(load_prompt_sets(specs)["prompt_id"]) for name, specs in sets.items()}
     names = list(ids)
     for i, a in enumerate(names):
         assert ids[a], a
         for b in names[i + 1:]:
             assert not ids[a] & ids[b], f"{profile}: {a} and {b} share prompts"
+
+
+def test_prompt_sets_join_in_order_and_keep_a_shared_prompt_once(tmp_path):
+    mine = tmp_path / "mine.txt"
+    mine.write_text("a cat sleeping on a couch\na beagle digging a hole under a hedge\n")  # the second is everyday's
+    everyday = load_prompts(PromptSet(source="everyday"))["prompt"].tolist()
+    assert "a beagle digging a hole under a hedge" in everyday
+    joined = load_prompt_sets([PromptSet(source="file", path=str(mine)), PromptSet(source="everyday")])
+    assert joined["prompt"].tolist() == ["a cat sleeping on a couch", *everyday]
+    assert joined["prompt_id"].is_unique
 
 
 def test_the_everyday_training_prompts_load_and_no_evaluation_set_holds_them_or_a_close_variant():
