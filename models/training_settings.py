@@ -28,8 +28,8 @@ class TrainerSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    dtype: Precision = Field("fp32", description="weights and compute: fp32 (CPU), bf16 on a GPU (the merged "
-                                                 "checkpoint keeps it); training uses a GPU when one is visible")
+    dtype: Precision = Field("fp32", description="weights and compute: fp32 (CPU), bf16 on a GPU (the LoRA is merged "
+                                                 "and saved in fp32); training uses a GPU when one is visible")
     gradient_checkpointing: bool = Field(False, description="recompute activations: less GPU memory, slower steps")
     epochs: float = Field(3.0, gt=0, description="passes over the data (ignored when max_steps > 0)")
     max_steps: int = Field(-1, description="optimizer steps; -1 trains for `epochs`")

@@ -214,3 +214,36 @@ def test_the_instruction_a_model_was_trained_with_goes_with_it(base, tmp_path):
                                                                  tokenize=False))["input_ids"])
                for name in ("booster", "short")}
     assert lengths["short"] < lengths["booster"] / 2, lengths
+
+
+def test_a_small_lora_update_survives_the_merge_of_a_bf16_policy(base, caplog):
+    """DPO at the paper's lr moves a weight by ~1e-5, below bf16's spacing near |w| = 0.02: merged in bf16 the update
+    rounds away, so the saved policy is the old one. merge_in_fp32 keeps it, and says a bf16 load would lose it."""
+    from peft import LoraConfig, get_peft_model
+    from pav.models.training import merge_in_fp32
+
+    def adapted():
+        torch.manual_seed(0)
+        model, _ = load_chat_model(base, dtype="bf16")
+        peft_model = get_peft_model(model, LoraConfig(r=4, lora_alpha=4, target_modules=["q_proj"], lora_dropout=0.0))
+        for name, param in peft_model.named_parameters():
+            if "lora_B" in name:
+                torch.nn.init.constant_(param, 1e-5)  # a small update: |B A x| ~ 1e-5
+        return peft_model
+
+    policy, _ = load_chat_model(base, dtype="bf16")
+    old = policy.model.layers[0].self_attn.q_proj.weight.float()
+    weights = old.numel()
+
+    naive = adapted().merge_and_unload()  # the old way: the merge happens in the weights' bf16
+    lost = naive.model.layers[0].self_attn.q_proj.weight.float()
+    assert (lost != old).sum().item() < 0.2 * weights  # most of the update rounded away
+
+    with caplog.at_level(logging.WARNING, logger="pav.models.training"):
+        merged = merge_in_fp32(adapted(), "bf16")
+    kept = merged.model.layers[0].self_attn.q_proj.weight
+    assert kept.dtype == torch.float32
+    delta = kept - old
+    assert (delta != 0).float().mean().item() > 0.99  # every weight moved
+    assert delta.abs().max().item() < 1e-3 and delta.abs().mean().item() > 1e-7
+    assert "a load in bf16 would round" in caplog.text
