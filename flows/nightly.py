@@ -30,6 +30,7 @@ def nightly_evolve(config: RunConfig, inbox: str, train_after_new_pairs: int = 3
     night = config.model_copy(deep=True)
     night.evolve.prompts = config.evolve.prompts.model_copy(
         update={"source": "artifact", "path": new.path, "offset": 0, "stride": 1})
+    night.evolve.extra_prompts = []  # tonight's new prompts only, not a profile's extra sets again
     evolved = evolve(night)
     appended = append_to_dataset(evolved["log"], evolved["pairs"])
     due = training_due_task(config.store, train_after_new_pairs)

@@ -185,7 +185,8 @@ def test_nightly_evolves_only_new_prompts(api, tmp_path):
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    cfg = tiny_config(tmp_path / "run", "evolve.prompts.limit=null")
+    # a profile's extra source prompts (the demo's everyday set) are not evolved again every night
+    cfg = tiny_config(tmp_path / "run", "evolve.prompts.limit=null", "evolve.extra_prompts=[{source: everyday, limit: 2}]")
     store = Store(cfg.store)
     first = ["a red fox in snow", "a lighthouse at dusk", "a child flying a kite"]
     (inbox / "monday.txt").write_text("\n".join(first) + "\n")
