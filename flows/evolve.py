@@ -26,7 +26,7 @@ def evolve(config: RunConfig) -> dict:
     select, mutate, pairs = on_store(config.store, select_shard, mutate_shard, collect_pairs)
     cfg = config.evolve
     limit = config.generator.text_limit()  # variants the video model would cut are left out
-    prompts = load_prompt_set(config.store, [cfg.prompts, *cfg.extra_prompts], "evolve/prompts")
+    prompts = load_prompt_set(config.store, cfg.source_sets, "evolve/prompts")
     shards = shard_prompts(prompts, cfg.shard_size, "evolve/round-0")
     logs: list[list] = [[] for _ in shards]
     stats, summaries = [], []

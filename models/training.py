@@ -167,22 +167,31 @@ def merge_in_fp32(model, trained_dtype: str):
     what the round learned (the paper's release merges in fp32 too). Where training ran in a lower precision, logs
     how much of the update a load in it would keep, so a user sees when to sample and train in fp32."""
     model = model.to(torch.float32)
-    bases = [m.get_base_layer() for m in model.modules() if isinstance(m, LoraLayer)]
-    before = [b.weight.detach().clone() for b in bases]
-    merged = model.merge_and_unload()
-    if trained_dtype != "fp32" and bases:
-        low = torch_dtype(trained_dtype, "dtype")
-        moved = kept = 0
-        for base, old in zip(bases, before):
-            new = base.weight.detach()
-            changed = new.ne(old)
-            moved += int(changed.sum())
-            kept += int((changed & new.to(low).ne(old.to(low))).sum())
-        if moved and kept < moved / 2:
-            log.warning("merged in fp32; a load in %s would round %.0f%% of the changed weights back to the "
-                        "policy's: sample and train the next round in fp32 to keep the update", trained_dtype,
-                        100 * (1 - kept / moved))
-    return merged
+    if trained_dtype != "fp32":
+        _warn_if_rounded_away(model, trained_dtype)
+    return model.merge_and_unload()
+
+
+@torch.no_grad()
+def _warn_if_rounded_away(model, dtype: str) -> None:
+    """Count, one layer at a time (no copy of the whole model), the weights the update changes and those it still
+    changes once both sides are rounded to `dtype`; warn when fewer than half survive."""
+    low = torch_dtype(dtype, "dtype")
+    moved = kept = 0
+    for layer in model.modules():
+        if not isinstance(layer, LoraLayer):
+            continue
+        weight = layer.get_base_layer().weight
+        for name in layer.active_adapters:
+            if name in layer.lora_A:
+                updated = weight + layer.get_delta_weight(name)
+                changed = updated.ne(weight)
+                moved += int(changed.sum())
+                kept += int((changed & updated.to(low).ne(weight.to(low))).sum())
+    if moved and kept < moved / 2:
+        log.warning("merged in fp32; a load in %s would round %.0f%% of the changed weights back to the policy's: "
+                    "sample and train the next round in fp32 to keep the update", dtype,
+                    100 * (1 - kept / moved))
 
 
 def _metrics(log_history: list[dict], steps: int, seconds: float) -> dict:

@@ -74,7 +74,7 @@ def evolve(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = Non
     from pav.flows.evolve import evolve as evolve_flow
 
     cfg = _config(profile, store, (set_ or []) + _prompts("evolve", prompts))
-    _check_prompt_sets(cfg, cfg.evolve.prompts, *cfg.evolve.extra_prompts)
+    _check_prompt_sets(cfg, *cfg.evolve.source_sets)
     with stage_output(cfg.store, "evolve"):
         result = evolve_flow(cfg)
     print_rounds(result["rounds"])
@@ -123,8 +123,7 @@ def train(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = None
         ref = ArtifactRef(root=Store(cfg.store).root, path=pairs, kind="pairs")
         if not ref.exists():
             raise typer.BadParameter(f"{Store(cfg.store).url(pairs)} does not exist")
-    _check_prompt_sets(cfg, *([] if pairs else [cfg.evolve.prompts, *cfg.evolve.extra_prompts]), cfg.train.dpo_prompts,
-                       *_gate_prompts(cfg))
+    _check_prompt_sets(cfg, *([] if pairs else cfg.evolve.source_sets), cfg.train.dpo_prompts, *_gate_prompts(cfg))
     with stage_output(cfg.store, "train"):
         ref = ref if pairs else evolve_flow(cfg)["pairs"]
         result = train_flow(cfg, ref)
@@ -206,8 +205,7 @@ def pipeline(profile: Profile = "demo", store: StoreOpt = None, set_: SetOpt = N
     from pav.flows.pipeline import pipeline as pipeline_flow
 
     cfg = _config(profile, store, set_)
-    _check_prompt_sets(cfg, cfg.evolve.prompts, *cfg.evolve.extra_prompts, cfg.train.dpo_prompts, *_gate_prompts(cfg),
-                       cfg.evaluate.prompts)
+    _check_prompt_sets(cfg, *cfg.evolve.source_sets, cfg.train.dpo_prompts, *_gate_prompts(cfg), cfg.evaluate.prompts)
     with stage_output(cfg.store, "pipeline"):
         result = pipeline_flow(cfg)
     print_rounds(result["evolve"]["rounds"])

@@ -73,6 +73,12 @@ class EvolveConfig(Section):
         default_factory=list, description="More source prompt sets evolved beside `prompts`, e.g. "
                                           "[{source: everyday}] (prompts in users' words) or your own file")
     rounds: int = Field(4, ge=0, le=20, description="Refinement rounds after scoring the originals (paper: 4)")
+
+    @property
+    def source_sets(self) -> list[PromptSet]:
+        """Every prompt set the data engine evolves: `prompts`, then `extra_prompts`."""
+        return [self.prompts, *self.extra_prompts]
+
     variants: int = Field(3, ge=1, le=10, description="Variants the operator writes per prompt and round (paper: 3)")
     top_n: int = Field(3, ge=1, le=10, description="History prompts shown to the operator (paper: top-3)")
     seed: int = Field(0, description="Video seed (the same for every candidate, so prompts are compared fairly)")

@@ -69,7 +69,7 @@ def test_every_profiles_prompt_sets_are_disjoint(profile):
     from pav.config import load_config
 
     cfg = load_config(profile)
-    sets = {"evolve": [cfg.evolve.prompts, *cfg.evolve.extra_prompts], "dpo": [cfg.train.dpo_prompts],
+    sets = {"evolve": cfg.evolve.source_sets, "dpo": [cfg.train.dpo_prompts],
             "validation": [cfg.train.round_gate.prompts], "evaluate": [cfg.evaluate.prompts]}
     ids = {name: set(load_prompt_sets(specs)["prompt_id"]) for name, specs in sets.items()}
     names = list(ids)
