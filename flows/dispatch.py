@@ -24,7 +24,7 @@ from pydantic_core import to_jsonable_python
 
 from pav.config import RunConfig
 from pav.data.store import Store, content_key
-from pav.flows.units import Unit, check_call, run_unit, unit_name, unit_result
+from pav.flows.units import Unit, check_call, run_unit, unit_address, unit_name, unit_result
 
 GPU_DEPLOYMENT = "gpu"  # every gpu-pool deployment has this name (pav.deployments)
 GPU_WORK = f"gpu-work/{GPU_DEPLOYMENT}"
@@ -34,19 +34,19 @@ _WAITING = {StateType.SCHEDULED, StateType.PENDING}
 def gpu_map(config: RunConfig, unit: Unit, calls: list[dict[str, Any]], names: list[str]) -> list[Any]:
     """`unit(**call)` for each call (flows/units.py), results in order: run here in a loop, or as concurrent
     flow runs on the gpu pool; `names` name the runs."""
-    registered = unit_name(unit)  # a unit a gpu worker could not load fails here, in-process dispatch too
+    address = unit_address(unit)  # a unit a gpu worker could not load fails here, in-process dispatch too
     for call in calls:
         check_call(unit, call)
     if config.dispatch == "in-process":
         return [run_unit(config.store, unit, call, name) for call, name in zip(calls, names)]
-    return _fan_out(config, unit, registered, calls, names)
+    return _fan_out(config, unit, address, calls, names)
 
 
-def _fan_out(config: RunConfig, unit: Unit, registered: str, calls: list[dict[str, Any]], names: list[str]) -> list[Any]:
+def _fan_out(config: RunConfig, unit: Unit, address: str, calls: list[dict[str, Any]], names: list[str]) -> list[Any]:
     store = Store(config.store)
     parent = flow_run.get_id() or "no-parent-run"
-    keys = [content_key(parent, registered, call) for call in calls]
-    jobs = {i: _submit(config, registered, call, name, key, 0) for i, (call, name, key) in
+    keys = [content_key(parent, address, call) for call in calls]
+    jobs = {i: _submit(config, address, call, name, key, 0) for i, (call, name, key) in
             enumerate(zip(calls, names, keys))}
     results: list[Any] = [None] * len(calls)
     failures: list[str] = []
@@ -64,7 +64,7 @@ def _fan_out(config: RunConfig, unit: Unit, registered: str, calls: list[dict[st
                     if attempt < config.gpu_crash_retries:
                         get_run_logger().warning("%s: cancelled; submitting it again (attempt %d of %d)", limit,
                                                  attempt + 2, config.gpu_crash_retries + 1)
-                        jobs[i] = _submit(config, registered, calls[i], names[i], keys[i], attempt + 1)
+                        jobs[i] = _submit(config, address, calls[i], names[i], keys[i], attempt + 1)
                     else:
                         failures.append(f"{limit}, attempt {attempt + 1} of {config.gpu_crash_retries + 1}")
                         del jobs[i]
@@ -74,7 +74,7 @@ def _fan_out(config: RunConfig, unit: Unit, registered: str, calls: list[dict[st
                 elif kind == StateType.CRASHED and attempt < config.gpu_crash_retries:
                     get_run_logger().warning("%s crashed (%s); submitting it again (attempt %d of %d)", run.name,
                                              run.state.message, attempt + 2, config.gpu_crash_retries + 1)
-                    jobs[i] = _submit(config, registered, calls[i], names[i], keys[i], attempt + 1)
+                    jobs[i] = _submit(config, address, calls[i], names[i], keys[i], attempt + 1)
                 elif run.state and run.state.is_final():
                     failures.append(f"{run.name} ended {run.state.name}: {run.state.message}")
                     del jobs[i]
@@ -83,7 +83,7 @@ def _fan_out(config: RunConfig, unit: Unit, registered: str, calls: list[dict[st
                                     "`pav worker --pool gpu` running against this API?")
                     del jobs[i]
     if failures:  # after every sibling ended: their finished work is in the store for the retry
-        raise RuntimeError(f"{len(failures)} of {len(calls)} {registered} runs on the gpu pool failed: " + "; ".join(failures))
+        raise RuntimeError(f"{len(failures)} of {len(calls)} {unit_name(unit)} runs on the gpu pool failed: " + "; ".join(failures))
     return results
 
 
@@ -95,11 +95,11 @@ def _result_path(key: str, attempt: int) -> str:
     return f"dispatch/{key}-{attempt}.json"
 
 
-def _submit(config: RunConfig, unit: str, call: dict[str, Any], name: str, key: str,
+def _submit(config: RunConfig, address: str, call: dict[str, Any], name: str, key: str,
             attempt: int) -> tuple[Any, int, float, float | None]:
     run = run_deployment(
         GPU_WORK, timeout=0, flow_run_name=name if attempt == 0 else f"{name} (attempt {attempt + 1})",
-        idempotency_key=f"{key}-{attempt}", tags=["gpu-work", unit],
-        parameters={"store": config.store, "unit": unit, "inputs": to_jsonable_python(call),
+        idempotency_key=f"{key}-{attempt}", tags=["gpu-work", address],
+        parameters={"store": config.store, "unit": address, "inputs": to_jsonable_python(call),
                     "result_path": _result_path(key, attempt), "name": name})
     return run.id, attempt, time.monotonic(), None

@@ -21,7 +21,7 @@ def worker_identity() -> dict[str, Any]:
 
 @flow(name="gpu-work")
 def gpu_work(store: str, unit: str, inputs: dict[str, Any], result_path: str, name: str | None = None) -> dict[str, Any]:
-    """Run the unit named `unit` (flows/units.py UNITS) on `inputs` and persist its result (artifact
+    """Run the unit at `unit` ("module:name", flows/units.py) on `inputs` and persist its result (artifact
     references) as JSON at result_path in the store.
 
     The orchestrating run reads that file: results travel through the shared store, never by

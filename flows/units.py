@@ -1,14 +1,17 @@
 """The GPU work of the stages, in units a gpu worker runs whole: render + score a shard, sample, rewrite, train.
 
-A unit is a stage task (sft_stage, sample_stage, ...) or render_score below, which runs two. Flows pass the
-unit itself to `flows.dispatch.gpu_map` (so an editor follows the call, and a misspelt input fails in the
-flow, before anything is sent), which runs it here or sends its name to the gpu pool, where `flows.gpu_work`
-loads it from UNITS and runs it.
+A unit is a stage task made with GPU_STAGE_OPTIONS (tagged "gpu": sft_stage, sample_stage, ...) or render_score
+below, which runs two. Flows pass the unit itself to `flows.dispatch.gpu_map` (so an editor follows the call, and
+a misspelt input fails in the flow, before anything is sent), which runs it here or sends its address, the
+module and name it is defined under, to the gpu pool, where `flows.gpu_work` imports it from there: a run that
+renders imports no training code (transformers, TRL), which saves seconds per run it starts.
 """
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import sys
 import typing
 from typing import Any, Callable
 
@@ -16,7 +19,6 @@ from prefect import Task
 from pydantic import TypeAdapter
 
 from pav.config import GeneratorConfig, RewardConfig
-from pav.data.registry import load_class
 from pav.data.store import ArtifactRef
 from pav.tasks.orchestration import on_store
 from pav.tasks.generate import generate_shard
@@ -36,27 +38,32 @@ def render_score(store: str, candidates: ArtifactRef, generator: GeneratorConfig
     return {"videos": videos, "scores": score(videos, candidates, rewards, stage)}
 
 
-# Where a gpu-work run finds a unit by its name, imported on first use: a run that renders imports no
-# training code (transformers, TRL), which saves seconds per run it starts.
-UNITS: dict[str, str] = {
-    "render_score": "pav.flows.units:render_score",
-    "sample": "pav.tasks.train:sample_stage",
-    "rewrite": "pav.tasks.evaluate:rewrite_stage",
-    "sft": "pav.tasks.train:sft_stage",
-    "dpo": "pav.tasks.train:dpo_stage",
-}
-
-
 def unit_name(unit: Unit) -> str:
-    """The name a gpu-work run loads `unit` by (a stage task's name, else the function's)."""
-    name = unit.name if isinstance(unit, Task) else unit.__name__
-    if name not in UNITS or load_unit(name) is not unit:
-        raise ValueError(f"{name!r} is not a gpu unit: flows/units.py UNITS lists them ({', '.join(UNITS)})")
-    return name
+    """A unit's short name, for run names, tags and messages (the stage task's name, else the function's)."""
+    return unit.name if isinstance(unit, Task) else getattr(unit, "__name__", repr(unit))
 
 
-def load_unit(name: str) -> Unit:
-    return load_class(UNITS, name, "gpu unit")
+def unit_address(unit: Unit) -> str:
+    """"module:name", where a gpu-work run imports `unit` from; anything but a gpu unit is refused here, so
+    in-process dispatch fails as a worker would."""
+    is_unit = unit is render_score or (isinstance(unit, Task) and "gpu" in unit.tags)
+    module = sys.modules.get(getattr(unit, "__module__", ""))
+    names = [name for name, value in vars(module).items() if value is unit] if module and is_unit else []
+    if not names:
+        raise ValueError(f"{unit_name(unit)!r} is not a gpu unit: a gpu unit is a stage task made with "
+                         "GPU_STAGE_OPTIONS (tasks/orchestration.py), defined at a module's top level, or render_score")
+    return f"{module.__name__}:{names[0]}"
+
+
+def load_unit(address: str) -> Unit:
+    """The unit at "module:name" (a project module only); the address must be the unit's own."""
+    module, _, name = address.partition(":")
+    if not module.startswith("pav.") or not name:
+        raise ValueError(f"{address!r} is not a gpu unit's address (pav.<module>:<name>)")
+    unit = getattr(importlib.import_module(module), name, None)
+    if unit is None or unit_address(unit) != address:
+        raise ValueError(f"{address!r} is not a gpu unit's address")
+    return unit
 
 
 def _function(unit: Unit) -> Callable:

@@ -1,5 +1,5 @@
-"""GPU units are passed as functions: every registered name loads back to its unit, and a call with a missing or
-misspelt input fails in the flow, naming the unit, before any run is sent to a worker."""
+"""GPU units are passed as functions: each one's address loads back to it, and a call with a missing or misspelt
+input fails in the flow, naming the unit, before any run is sent to a worker."""
 
 from __future__ import annotations
 
@@ -8,18 +8,27 @@ import pytest
 from pav.config import load_config
 from pav.data.store import ArtifactRef
 from pav.flows.dispatch import gpu_map
-from pav.flows.units import UNITS, check_call, load_unit, render_score, typed_inputs, unit_name
-from pav.tasks.train import sft_stage, triplets_stage
+from pav.flows.units import check_call, load_unit, render_score, typed_inputs, unit_address
+from pav.tasks.evaluate import rewrite_stage
+from pav.tasks.train import dpo_stage, sample_stage, sft_stage, triplets_stage
 
 
-def test_every_registered_unit_loads_back_under_its_name():
-    for name in UNITS:
-        assert unit_name(load_unit(name)) == name
+def test_every_unit_loads_back_from_its_address():
+    addresses = {unit: unit_address(unit) for unit in (render_score, sample_stage, rewrite_stage, sft_stage, dpo_stage)}
+    assert addresses[sft_stage] == "pav.tasks.train:sft_stage"
+    for unit, address in addresses.items():
+        assert load_unit(address) is unit
 
 
 def test_a_stage_that_is_not_a_unit_is_refused_by_name():
     with pytest.raises(ValueError, match="'triplets' is not a gpu unit"):
-        unit_name(triplets_stage)
+        unit_address(triplets_stage)
+
+
+def test_a_worker_imports_nothing_but_a_units_address():
+    for address in ("os:system", "pav.tasks.train:triplets_stage", "pav.tasks.train:sft", "pav.tasks.train"):
+        with pytest.raises(ValueError, match="not a gpu unit"):
+            load_unit(address)
 
 
 def test_a_misspelt_input_fails_before_anything_runs(tmp_path):
