@@ -106,6 +106,11 @@ def load_prompt_sets(specs: list[PromptSet], store: Store | None = None) -> pd.D
     return kept
 
 
+def with_suffix(original: str, suffix: str) -> str:
+    """The original with `suffix` appended after a comma (its trailing punctuation dropped); "" leaves it."""
+    return f"{' '.join(original.split()).rstrip(' ,.;')}, {suffix}" if suffix else original
+
+
 def vbench_rewrites(name: str, originals: list[str]) -> list[str]:
     """The published rewrite of each VBench all_dimension prompt (line-aligned files)."""
     base = vbench_text("all_dimension.txt").splitlines()

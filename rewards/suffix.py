@@ -18,10 +18,6 @@ from pav.rewards.specificity import added_phrases
 MIN_PROMPTS = 3  # a phrase must have helped on this many source prompts to be a candidate
 
 
-def with_suffix(original: str, suffix: str) -> str:
-    return f"{' '.join(original.split()).rstrip(' ,.;')}, {suffix}" if suffix else original
-
-
 def mine_suffixes(log: pd.DataFrame, per_size: int, limit: int, best_per_prompt: int = 3) -> list[str]:
     """Candidate suffixes from the evolution log: the single phrases, pairs and triples of phrases that the most
     source prompts' best faithful rewrites (each prompt's `best_per_prompt` highest) carry together, `per_size` of

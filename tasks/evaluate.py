@@ -7,32 +7,27 @@ from prefect import task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 
 from pav.config import IntentConfig, OperatorConfig, RunConfig
-from pav.data.prompts import VBENCH_REWRITES, vbench_rewrites
 from pav.data.records import candidates_frame, video_path
 from pav.data.schemas import SCHEMAS
 from pav.data.enhancers import enhancers
 from pav.data.store import ArtifactRef, Store, content_key
 from pav.data.video import decode_mp4
-from pav.models.enhancer import Enhancer
 from pav.models.text_limit import TextLimit
 from pav.models.base_model import resolve_base_model
-from pav.models.operators import MutationRequest, load_operator
+from pav.models.operators import load_operator
+from pav.models.rewriters import SUFFIXES, is_enhancer, rewrite_prompts
 from pav.report import markdown_table, write_report
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.evaluation import cross_model_cells, cross_model_matrix, evaluation_tables
 from pav.rewards.selection import judged_records
-from pav.rewards.suffix import with_suffix
 from pav.tasks.orchestration import GPU_STAGE_OPTIONS, STAGE_OPTIONS, artifact_key, hold_models, secret
-
-
-SUFFIXES = ("best-suffix", "booster")  # methods that append one constant suffix to every prompt
 
 
 def method_inputs(method: str, model: ArtifactRef | None, config: RunConfig, best_suffix: str | None = None) -> dict:
     """The settings a method's rewrite depends on, and nothing else, so unrelated changes stay cached."""
     if method in SUFFIXES:
         return {"suffix": best_suffix if method == "best-suffix" else config.evaluate.booster}
-    llm = method not in ("original", "openai", *VBENCH_REWRITES)
+    llm = is_enhancer(method)
     return {"operator": config.operator if method == "openai" else None,
             "base_model": config.train.base_model if llm and model is None else None,
             "max_new_tokens": config.train.sampling.max_new_tokens if llm else None,
@@ -44,31 +39,17 @@ def rewrite(prompts: ArtifactRef, method: str, model: ArtifactRef | None, stage:
             operator: OperatorConfig | None = None, base_model: str | None = None,
             max_new_tokens: int | None = None, no_repeat_ngram: int = 0, device: str = "cpu",
             dtype: str = "fp32", suffix: str | None = None) -> ArtifactRef:
-    """The prompts a method gives the video model, as candidates records (operator = method)."""
+    """The prompts a method gives the video model (models/rewriters.py), as candidates records (operator = method)."""
     frame = prompts.read()
     originals = frame["prompt"].tolist()
-    if method == "original":
-        texts = originals
-    elif method in SUFFIXES:
-        if suffix is None:
-            raise ValueError(f"the {method} baseline needs its suffix")
-        texts = [with_suffix(o, suffix) for o in originals]
-    elif method in VBENCH_REWRITES:
-        texts = vbench_rewrites(method, originals)
-    elif method == "openai":
-        if operator is None:
-            raise ValueError("the openai baseline needs the operator config")
-        writer = load_operator(operator.name, operator.options, secret(operator.api_key_secret))
-        results = writer.mutate([MutationRequest(o, [], n=1) for o in originals])
-        texts = [r.variants[0] if r.variants else o for r, o in zip(results, originals)]
-    else:  # an enhancer: the untuned base LLM or one of ours (greedy, as at inference)
-        if model is None and base_model is None:
-            raise ValueError(f"method {method!r} needs a trained model or a base model")
-        path = (resolve_base_model(base_model) if model is None
-                else Store(model.root).local_dir(model.path) / "merged")
+    writer = (load_operator(operator.name, operator.options, secret(operator.api_key_secret))
+              if method == "openai" and operator else None)
+    enhancer = None
+    if is_enhancer(method) and (model is not None or base_model is not None):
+        enhancer = resolve_base_model(base_model) if model is None else Store(model.root).local_dir(model.path) / "merged"
         hold_models("llm")
-        texts = Enhancer.from_pretrained(path, device, dtype).enhance(
-            originals, temperature=0, max_new_tokens=max_new_tokens or 64, no_repeat_ngram_size=no_repeat_ngram)
+    texts = rewrite_prompts(originals, method, suffix=suffix, writer=writer, enhancer=enhancer, device=device,
+                            dtype=dtype, max_new_tokens=max_new_tokens or 64, no_repeat_ngram=no_repeat_ngram)
     candidates = candidates_frame(frame["prompt_id"], originals, texts, 0, method)
     name = content_key("rewrite", prompts, method, model, operator, base_model, max_new_tokens, no_repeat_ngram, dtype,
                        *([suffix] if suffix is not None else []))

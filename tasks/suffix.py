@@ -14,7 +14,8 @@ from pav.data.records import candidates_frame
 from pav.data.store import ArtifactRef, Store, content_key
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.selection import judged_records
-from pav.rewards.suffix import mine_suffixes, rank_suffixes, with_suffix
+from pav.data.prompts import with_suffix
+from pav.rewards.suffix import mine_suffixes, rank_suffixes
 from pav.tasks.orchestration import STAGE_OPTIONS
 
 OPERATOR = "best-suffix: "  # candidates' operator column: this, then the suffix

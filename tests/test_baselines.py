@@ -9,7 +9,8 @@ from pav.data.schemas import DIMENSIONS, SCHEMAS
 from pav.data.store import Store
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.specificity import added_phrases, specificity
-from pav.rewards.suffix import mine_suffixes, rank_suffixes, with_suffix
+from pav.data.prompts import with_suffix
+from pav.rewards.suffix import mine_suffixes, rank_suffixes
 from pav.tasks.suffix import budget, finalists, newest_log, screen, source_prompts
 
 
