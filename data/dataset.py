@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from pav.data.prompts import clean_prompts, prompt_id
+from pav.data.schemas import dimensions_of
 from pav.data.store import ArtifactRef, Store, content_key
 
 PAIRS_STAGE = "dataset/pairs"
@@ -48,7 +49,7 @@ def append_night(store: Store, log: pd.DataFrame, pairs: pd.DataFrame) -> dict[s
                .rename(columns={"original": "prompt"}).assign(source="nightly").sort_values("prompt_id"))
     night = content_key("night", evolved["prompt_id"].tolist())
     # Pairs first: a prompt counts as done only once its pairs are in the dataset.
-    return {"pairs": store.write_table("pairs", PAIRS_STAGE, night, pairs),
+    return {"pairs": store.write_table("pairs", PAIRS_STAGE, night, pairs, dimensions_of("pairs", pairs)),
             "evolved": store.write_table("prompts", EVOLVED_STAGE, night, evolved)}
 
 
@@ -76,8 +77,9 @@ def dataset_pairs(store: Store) -> ArtifactRef:
     if not names:
         raise ValueError(f"{store.url(PAIRS_STAGE)} holds no pairs yet: run the nightly data engine first")
     frames = [store.read_table(store.table_path("pairs", PAIRS_STAGE, n), "pairs") for n in names]
-    return store.write_table("pairs", ALL_PAIRS_STAGE, content_key("nights", sorted(names)),
-                             pd.concat(frames, ignore_index=True))
+    joined = pd.concat(frames, ignore_index=True)  # nights scored by other suites: every night's dimensions
+    dimensions = list(dict.fromkeys(d for f in frames for d in dimensions_of("pairs", f)))
+    return store.write_table("pairs", ALL_PAIRS_STAGE, content_key("nights", sorted(names)), joined, dimensions)
 
 
 def latest_pairs(store: Store) -> ArtifactRef:

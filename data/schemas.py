@@ -1,10 +1,14 @@
 """Versioned Arrow schemas of every record that flows between stages.
 
 Each Parquet artifact carries `pav.schema` = "<kind>/<version>" in its metadata; to_arrow and from_arrow check it
-and the columns, so a foreign or stale file fails with a message naming it.
+and the columns, so a foreign or stale file fails with a message naming it. The records that carry scores
+(SCORED) have one float column per dimension of the reward suite that judged them: the paper's seven by default
+(shown in SCHEMAS), a suite's own otherwise, named in the file's `pav.dimensions` metadata.
 """
 
 from __future__ import annotations
+
+from typing import Sequence
 
 import pandas as pd
 import pyarrow as pa
@@ -24,6 +28,8 @@ DIMENSION_NAMES = {
 }
 
 _score_fields = [pa.field(d, pa.float64()) for d in DIMENSIONS]
+SCORED = ("scores", "evolution", "pairs", "evaluations")  # kinds with a column per dimension
+DIMENSION_NAME = r"[a-z][a-z0-9_]*"  # a dimension's column name (pav.rewards checks a suite's against it)
 
 SCHEMAS: dict[str, tuple[int, pa.Schema]] = {
     # Source prompts of a run.
@@ -135,14 +141,34 @@ class ArtifactError(ValueError):
     """A stored artifact is missing, foreign, corrupt or of another schema version."""
 
 
-def empty_frame(kind: str) -> pd.DataFrame:
-    return SCHEMAS[kind][1].empty_table().to_pandas()
+def schema_of(kind: str, dimensions: Sequence[str] = DIMENSIONS) -> pa.Schema:
+    """The kind's schema; a SCORED kind's dimension columns are `dimensions`, where the seven stand in SCHEMAS."""
+    _, schema = SCHEMAS[kind]
+    if kind not in SCORED or tuple(dimensions) == DIMENSIONS:
+        return schema
+    fields = []
+    for f in schema:
+        if f.name == DIMENSIONS[0]:
+            fields += [pa.field(d, pa.float64()) for d in dimensions]
+        elif f.name not in DIMENSIONS:
+            fields.append(f)
+    return pa.schema(fields)
 
 
-def to_arrow(kind: str, df: pd.DataFrame, where: str = "table") -> pa.Table:
+def dimensions_of(kind: str, df: pd.DataFrame) -> tuple[str, ...]:
+    """The dimension columns of a SCORED frame read from the store (its columns but the kind's fixed ones)."""
+    fixed = set(SCHEMAS[kind][1].names) - set(DIMENSIONS)
+    return tuple(c for c in df.columns if c not in fixed)
+
+
+def empty_frame(kind: str, dimensions: Sequence[str] = DIMENSIONS) -> pd.DataFrame:
+    return schema_of(kind, dimensions).empty_table().to_pandas()
+
+
+def to_arrow(kind: str, df: pd.DataFrame, where: str = "table", dimensions: Sequence[str] = DIMENSIONS) -> pa.Table:
     if kind not in SCHEMAS:
         raise ArtifactError(f"{where}: unknown record kind {kind!r}; known: {sorted(SCHEMAS)}")
-    _, schema = SCHEMAS[kind]
+    schema = schema_of(kind, dimensions)
     missing = [c for c in schema.names if c not in df.columns]
     if missing:
         raise ArtifactError(f"{where}: {kind} records lack columns {missing}")
@@ -150,11 +176,15 @@ def to_arrow(kind: str, df: pd.DataFrame, where: str = "table") -> pa.Table:
         table = pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
         raise ArtifactError(f"{where}: {kind} records do not fit their schema ({e})") from e
-    return table.replace_schema_metadata({"pav.schema": schema_tag(kind)})
+    metadata = {"pav.schema": schema_tag(kind)}
+    if kind in SCORED:
+        metadata["pav.dimensions"] = ",".join(dimensions)
+    return table.replace_schema_metadata(metadata)
 
 
 def from_arrow(table: pa.Table, kind: str | None, where: str) -> pd.DataFrame:
-    tag = (table.schema.metadata or {}).get(b"pav.schema")
+    metadata = table.schema.metadata or {}
+    tag = metadata.get(b"pav.schema")
     if tag is None:
         raise ArtifactError(f"{where}: not a prompt-a-video artifact (no pav.schema metadata)")
     found_kind, _, version = tag.decode().partition("/")
@@ -162,10 +192,12 @@ def from_arrow(table: pa.Table, kind: str | None, where: str) -> pd.DataFrame:
         raise ArtifactError(f"{where}: holds {found_kind} records, expected {kind}")
     if found_kind not in SCHEMAS:
         raise ArtifactError(f"{where}: unknown record kind {found_kind!r}")
-    expected_version, schema = SCHEMAS[found_kind]
+    expected_version, _ = SCHEMAS[found_kind]
     if version != str(expected_version):
         raise ArtifactError(
             f"{where}: {found_kind} schema version {version}, this code reads version {expected_version}")
+    named = metadata.get(b"pav.dimensions")  # absent in files written before suites had their own dimensions
+    schema = schema_of(found_kind, named.decode().split(",") if named else DIMENSIONS)
     missing = [c for c in schema.names if c not in table.schema.names]
     if missing:
         raise ArtifactError(f"{where}: {found_kind} file lacks columns {missing}")

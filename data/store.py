@@ -17,14 +17,14 @@ import shutil
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import fsspec
 import pandas as pd
 import pyarrow.parquet as pq
 from pydantic import BaseModel
 
-from pav.data.schemas import ArtifactError, empty_frame, from_arrow, to_arrow
+from pav.data.schemas import DIMENSIONS, ArtifactError, empty_frame, from_arrow, to_arrow
 
 
 def content_key(*parts: Any, length: int = 16) -> str:
@@ -163,10 +163,12 @@ class Store:
         """Tables of a stage are grouped by kind: <stage>/<kind>/<name>.parquet."""
         return f"{stage.strip('/')}/{kind}/{name}.parquet"
 
-    def write_table(self, kind: str, stage: str, name: str, df: pd.DataFrame) -> ArtifactRef:
-        """Validate against the kind's schema and write atomically; the ref counts rows with an error."""
+    def write_table(self, kind: str, stage: str, name: str, df: pd.DataFrame,
+                    dimensions: Sequence[str] = DIMENSIONS) -> ArtifactRef:
+        """Validate against the kind's schema (a scored kind's with these dimension columns) and write
+        atomically; the ref counts rows with an error."""
         path = self.table_path(kind, stage, name)
-        table = to_arrow(kind, df, where=self.url(path))
+        table = to_arrow(kind, df, where=self.url(path), dimensions=dimensions)
         buf = io.BytesIO()
         pq.write_table(table, buf)
         self.write_bytes(path, buf.getvalue())
@@ -187,7 +189,8 @@ class Store:
         return from_arrow(table, kind, where)
 
     def read_tables(self, kind: str, stage: str) -> pd.DataFrame:
-        """All tables of one kind under a stage prefix, concatenated (empty frame if none)."""
+        """All tables of one kind under a stage prefix, concatenated (empty frame if none; a scored kind's
+        dimension columns are those of every table)."""
         paths = [p for p in self.ls(self.table_path(kind, stage, "").rsplit("/", 1)[0]) if p.endswith(".parquet")]
         frames = [self.read_table(p, kind) for p in paths]
         if not frames:

@@ -11,7 +11,7 @@ from importlib import resources
 from typing import Any, Literal, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pav.data.prompts import PromptSet
 from pav.models.generators import GENERATORS, text_limit
@@ -19,7 +19,7 @@ from pav.models.operators import OPERATORS
 from pav.models.text_limit import TextLimit
 from pav.models.training_settings import DPOSettings, SFTSettings
 from pav.overrides import deep_merge, dotted, env_overrides
-from pav.rewards import SUITES
+from pav.rewards import SUITES, with_own_dimensions
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.evaluation import BASELINES
 from pav.rewards.selection import DPOFilter
@@ -49,15 +49,21 @@ class GeneratorConfig(Section):
 
 
 class RewardConfig(Section):
-    suite: SuiteName = Field("cv", description="Reward suite covering the seven dimensions: cv (weight-free, a judge "
-                                               "built for the simulated world), gpu (VideoScore, LAION aesthetic, "
-                                               "MPS) or http (your reward server: options.http.url)")
+    suite: SuiteName = Field("cv", description="Reward suite: cv (weight-free, a judge built for the simulated "
+                                               "world), gpu (VideoScore, LAION aesthetic, MPS) or http (your reward "
+                                               "server: options.http.url, and its dimensions if not the seven)")
     options: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Per-reward backend options (weights paths, device, ...)")
     aggregation: AggregationConfig = Field(
         default_factory=AggregationConfig, description="Weights, normalisation and thresholds of the overall score")
     intent: IntentConfig = Field(default_factory=IntentConfig,
                                  description="The text judge: does a rewrite keep what the user asked for?")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _server_dimensions(cls, data):
+        """A reward server's own dimensions (options.http.dimensions) are the aggregation's unless it names them."""
+        return with_own_dimensions(data) if isinstance(data, dict) else data
 
 
 class OperatorConfig(Section):

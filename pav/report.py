@@ -11,14 +11,13 @@ import html
 import numpy as np
 import pandas as pd
 
-from pav.data.schemas import DIMENSION_NAMES, DIMENSIONS, IMAGE_DIMENSIONS, VIDEO_DIMENSIONS
+from pav.data.schemas import DIMENSION_NAMES, DIMENSIONS, VIDEO_DIMENSIONS
 from pav.data.store import Store
 from pav.rewards.aggregate import AggregationConfig
-from pav.report_plots import (LABELS, MAX_SAMPLE_PROMPTS, STRIP_FRAMES, cross_model_plot, dimension_plot,
+from pav.report_plots import (LABELS, MAX_SAMPLE_PROMPTS, label, metrics_of, STRIP_FRAMES, cross_model_plot, dimension_plot,
                               evolution_plot, frames_plot, stage_plot, win_plot)
 from pav.rewards.evaluation import EvaluationTables
 
-TABLE_METRICS = (*DIMENSIONS, "average", "overall", "intent")
 CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.3em .6em}
 th{background:#f2f2f2}td{text-align:right}td:first-child{text-align:left}img{max-width:100%}
@@ -46,7 +45,7 @@ def markdown_win_rates(wins: pd.DataFrame) -> str:
 
 def terminal_rows(table: pd.DataFrame) -> list[dict]:
     """One plain dict per method of a method_table: n and rounded means, for printing."""
-    return [{"method": r["method"], "n": int(r["n"]), **{m: round(float(r[m]), 2) for m in TABLE_METRICS}}
+    return [{"method": r["method"], "n": int(r["n"]), **{m: round(float(r[m]), 2) for m in metrics_of(table)}}
             for _, r in table.iterrows()]
 
 
@@ -109,8 +108,9 @@ def write_report(store: Store, stage: str, tables: EvaluationTables, aggregation
 # -- tables --------------------------------------------------------------------------------------
 
 def _method_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
-    headers = ["Method", "n", *(LABELS[m] for m in TABLE_METRICS)]
-    rows = [[r["method"], str(int(r["n"])), *(interval(r[m], r[f"{m}_lo"], r[f"{m}_hi"]) for m in TABLE_METRICS)]
+    metrics = metrics_of(table)
+    headers = ["Method", "n", *(label(m) for m in metrics)]
+    rows = [[r["method"], str(int(r["n"])), *(interval(r[m], r[f"{m}_lo"], r[f"{m}_hi"]) for m in metrics)]
             for _, r in table.iterrows()]
     return headers, rows
 
@@ -156,14 +156,19 @@ def _html_table(headers: list[str], rows: list[list[str]]) -> str:
 # -- captions ------------------------------------------------------------------------------------
 
 def _table_caption(aggregation: AggregationConfig, n_boot: int) -> str:
-    video = ", ".join(f"{LABELS[d]} = {DIMENSION_NAMES[d]}" for d in VIDEO_DIMENSIONS)
-    bands = " and ".join(f"{DIMENSION_NAMES[d]} from {lo:g}-{hi:g}"
-                         for d, (lo, hi) in aggregation.image_bands.items())
-    weights = ", ".join(f"{LABELS[d]} x{aggregation.weights[d]:g}" for d in DIMENSIONS)
+    dims = aggregation.dimensions
+    bands = " and ".join(f"{label(d)} from {lo:g}-{hi:g}" for d, (lo, hi) in aggregation.image_bands.items())
+    weights = ", ".join(f"{label(d)} x{aggregation.weights[d]:g}" for d in dims)
+    if dims == DIMENSIONS:
+        video = ", ".join(f"{LABELS[d]} = {DIMENSION_NAMES[d]}" for d in VIDEO_DIMENSIONS)
+        scales = (f"Video dimensions on VideoScore's 1-4 band: {video}. Image dimensions are raw means on their own "
+                  f"bands; for the average and overall they are mapped linearly onto 1-4: {bands}.")
+    else:
+        scales = (f"The reward suite's own dimensions ({', '.join(map(label, dims))}), raw means"
+                  + (f"; for the average and overall, {bands} are mapped linearly onto 1-4." if bands else
+                     ", all on the 1-4 band."))
     return (f"Mean scores against the original prompt, with 95% bootstrap intervals ({n_boot} resamples of "
-            f"prompts, seeds kept together). Video dimensions on VideoScore's 1-4 band: {video}. "
-            f"Image dimensions are raw means on their own bands; for the average and overall they are mapped "
-            f"linearly onto 1-4: {bands}. Average = mean of the seven dimensions after that mapping. "
+            f"prompts, seeds kept together). {scales} Average = mean of the {len(dims)} dimensions on 1-4. "
             f"Overall = weighted sum of the mapped dimensions used to rank prompts ({weights}). "
             f"Intent = mean share of the original's content (subjects, counts, colours, actions, places, styles, "
             f"numbers, quoted text) that the prompt keeps, 1 = all of it. n = scored videos (failed videos are "
@@ -171,8 +176,9 @@ def _table_caption(aggregation: AggregationConfig, n_boot: int) -> str:
 
 
 def _dimension_caption(aggregation: AggregationConfig) -> str:
-    mapped = " and ".join(LABELS[d] for d in IMAGE_DIMENSIONS)
-    return (f"Every dimension on the 1-4 band ({mapped} mapped from their own bands), so bars share one axis; "
+    mapped = " and ".join(label(d) for d in aggregation.image_bands)
+    mapped = f" ({mapped} mapped from their own bands)" if mapped else ""
+    return (f"Every dimension on the 1-4 band{mapped}, so bars share one axis; "
             f"whiskers are 95% bootstrap intervals.")
 
 

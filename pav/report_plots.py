@@ -12,11 +12,21 @@ from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from pav.data.schemas import DIMENSIONS
 from pav.rewards import sample_frames
 
 LABELS = {"vq": "VQ", "tc": "TC", "dd": "DD", "tva": "TVA", "fc": "FC", "aesthetic": "Aesthetic",
           "preference": "Preference", "average": "Average", "overall": "Overall", "intent": "Intent"}
+SUMMARIES = ("average", "overall", "intent")  # a method table's columns after the suite's dimensions
+
+
+def label(metric: str) -> str:
+    """A column's heading: the seven's and the summaries' own, a suite's own dimension in capitals (mq: MQ)."""
+    return LABELS.get(metric, metric.upper())
+
+
+def metrics_of(table: pd.DataFrame) -> list[str]:
+    """The metrics of a method table, in order: the suite's dimensions, then average, overall and intent."""
+    return [c for c in table.columns if f"{c}_lo" in table.columns]
 STRIP_FRAMES = 4
 MAX_SAMPLE_PROMPTS = 4
 OUTCOME_COLOURS = {"win": "#2e7d32", "tie": "#9e9e9e", "loss": "#c62828"}
@@ -34,7 +44,7 @@ def _colours(n: int) -> list:
 
 
 def dimension_plot(norm: pd.DataFrame) -> bytes:
-    metrics = [*DIMENSIONS, "average"]
+    metrics = [m for m in metrics_of(norm) if m not in SUMMARIES[1:]]
     fig = Figure(figsize=(12, 4.8), layout="constrained")
     ax = fig.add_subplot()
     width = 0.8 / len(norm)
@@ -45,7 +55,7 @@ def dimension_plot(norm: pd.DataFrame) -> bytes:
         err = np.array([[r[m] - r[f"{m}_lo"] for m in metrics], [r[f"{m}_hi"] - r[m] for m in metrics]])
         ax.bar(x + (i - (len(norm) - 1) / 2) * width, means - 1, width, bottom=1, yerr=err, capsize=2,
                color=colour, label=r["method"], error_kw={"elinewidth": 0.8})
-    ax.set_xticks(x, [LABELS[m] for m in metrics])
+    ax.set_xticks(x, [label(m) for m in metrics])
     ax.set_ylim(1, 4)
     ax.set_ylabel("mean score (1-4 band)")
     ax.set_xlabel("dimension")

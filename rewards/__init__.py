@@ -1,7 +1,8 @@
 """pav.rewards (folder rewards/): judges of a video (or a rewrite) against the ORIGINAL prompt -> named scores.
 
-A reward provides one or more of the seven dimensions (data.schemas.DIMENSIONS). A suite is a list
-of rewards that together cover each dimension exactly once. A backend is one file and one line in
+A reward provides one or more dimensions: the paper's seven (data.schemas.DIMENSIONS) or its own. A suite is a
+list of rewards that together cover each dimension the aggregation weighs exactly once (a suite with its own
+dimensions names them in `rewards.aggregation.suite_dimensions`). A backend is one file and one line in
 REWARDS. Rewards read only pixels and the original prompt, never generator internals.
 """
 
@@ -62,15 +63,28 @@ def unload_rewards() -> int:
     return _loaded.clear()
 
 
-def suite_rewards(suite: str, options: dict[str, dict[str, Any]] | None = None) -> list[Reward]:
-    """The suite's rewards; together they must provide each dimension exactly once."""
+def suite_rewards(suite: str, options: dict[str, dict[str, Any]] | None = None,
+                  dimensions: Sequence[str] = DIMENSIONS) -> list[Reward]:
+    """The suite's rewards; together they must provide each of `dimensions` exactly once."""
     if suite not in SUITES:
         raise ValueError(f"unknown reward suite {suite!r}; valid: {', '.join(sorted(SUITES))}")
     rewards = [load_reward(name, (options or {}).get(name)) for name in SUITES[suite]]
     provided = [d for r in rewards for d in r.dimensions]
-    if sorted(provided) != sorted(DIMENSIONS):
-        raise ValueError(f"suite {suite!r} provides {provided}, expected each of {list(DIMENSIONS)} once")
+    if sorted(provided) != sorted(dimensions):
+        raise ValueError(f"suite {suite!r} provides {provided}, but the aggregation weighs {list(dimensions)}: "
+                         "set rewards.aggregation.suite_dimensions to the suite's own")
     return rewards
+
+
+def with_own_dimensions(rewards: dict[str, Any]) -> dict[str, Any]:
+    """A `rewards` config section (raw) whose reward server names dimensions other than the seven
+    (options.http.dimensions), with them as its aggregation's `suite_dimensions` unless that names its own."""
+    named = (rewards.get("options") or {}).get("http", {}).get("dimensions") if rewards.get("suite") == "http" else None
+    if not named or set(named) == set(DIMENSIONS):
+        return rewards
+    agg = rewards.get("aggregation")
+    agg = agg.model_dump(exclude_unset=True) if hasattr(agg, "model_dump") else dict(agg or {})
+    return {**rewards, "aggregation": {"suite_dimensions": list(named), **agg}}
 
 
 def batches(videos: Sequence[np.ndarray], prompts: Sequence[str], size: int):

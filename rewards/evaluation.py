@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pav.data.schemas import DIMENSIONS
 from pav.rewards.aggregate import AggregationConfig, normalised
 from pav.rewards.specificity import specificity
 
@@ -60,8 +59,8 @@ def method_table(evals: pd.DataFrame, aggregation: AggregationConfig, n_boot: in
                  seed: int = 0) -> pd.DataFrame:
     """The paper's table: raw per-dimension means, normalised average and overall, and the mean intent
     (share of the original's content kept), with 95% intervals."""
-    _check(evals, [*DIMENSIONS, "overall", "intent"])
-    values = evals[list(DIMENSIONS)].astype(float).copy()
+    _check(evals, [*aggregation.dimensions, "overall", "intent"])
+    values = evals[list(aggregation.dimensions)].astype(float).copy()
     values["average"] = normalised(evals, aggregation).mean(axis=1, skipna=False)
     values["overall"] = evals["overall"].astype(float)
     values["intent"] = evals["intent"].astype(float)
@@ -71,7 +70,7 @@ def method_table(evals: pd.DataFrame, aggregation: AggregationConfig, n_boot: in
 def normalised_table(evals: pd.DataFrame, aggregation: AggregationConfig, n_boot: int = 1000,
                      seed: int = 0) -> pd.DataFrame:
     """Like method_table but every dimension on the shared 1-4 band (for plots on one axis)."""
-    _check(evals, list(DIMENSIONS))
+    _check(evals, list(aggregation.dimensions))
     values = normalised(evals, aggregation)
     values["average"] = values.mean(axis=1, skipna=False)
     return _bootstrap_means(evals, values, n_boot, seed)

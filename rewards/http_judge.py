@@ -2,8 +2,10 @@
 
 The protocol, for whoever writes the server: one POST per video to `url`, multipart/form-data with the field
 `prompt` (the original prompt) and the file `video` (an H.264 mp4, `fps` frames a second); the answer is a JSON
-object of numbers, flat or under "scores", naming at least the configured `dimensions` (on the 1-4 band of the
-paper's dimensions, as the aggregation expects). 429, 5xx, timeouts and dropped connections are sent again
+object of numbers, flat or under "scores", naming at least the configured `dimensions`: some of the paper's
+seven, on their bands, or the server's own (name them in `rewards.aggregation.suite_dimensions`, which the config
+fills from these options, with a raw band in `image_bands` where a score is not on 1-4).
+429, 5xx, timeouts and dropped connections are sent again
 (bounded, with backoff); anything else, or retries used up, is that video's recorded error (NaN scores), which
 the scoring stage never caches, so the next run asks again. The API key comes from the environment and is
 never stored, logged or part of a cache key.
@@ -13,13 +15,14 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from typing import Any, Sequence
 
 import httpx
 import numpy as np
 
 from pav.data.backoff import attempts
-from pav.data.schemas import DIMENSIONS
+from pav.data.schemas import DIMENSION_NAME, DIMENSIONS
 from pav.data.video import encode_mp4
 
 RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
@@ -32,9 +35,9 @@ class HttpReward:
 
     def __init__(self, url: str, dimensions: Sequence[str] = DIMENSIONS, api_key_env: str | None = None,
                  timeout_s: float = 120.0, max_retries: int = 3, backoff_s: float = 1.0, fps: float = 8.0):
-        unknown = sorted(set(dimensions) - set(DIMENSIONS))
-        if unknown or not dimensions:
-            raise ValueError(f"http reward: dimensions must be some of {', '.join(DIMENSIONS)}, got {list(dimensions)}")
+        if not dimensions or not all(isinstance(d, str) and re.fullmatch(DIMENSION_NAME, d) for d in dimensions):
+            raise ValueError("http reward: dimensions must be lower-case words (letters, digits, _), "
+                             f"got {list(dimensions)}")
         if not url.startswith(("http://", "https://")):
             raise ValueError(f"http reward: url must start with http:// or https://, got {url!r}")
         if timeout_s <= 0 or max_retries < 0 or backoff_s < 0 or fps <= 0:

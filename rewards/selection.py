@@ -13,7 +13,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from pav.data.records import is_greedy
-from pav.data.schemas import DIMENSIONS
+from pav.data.schemas import dimensions_of
 from pav.rewards.aggregate import AggregationConfig, keeps_intent, overall, passes
 from pav.rewards.intent import IntentConfig, intent_columns, load_intent_judge
 
@@ -36,7 +36,7 @@ def evolution_records(candidates: pd.DataFrame, videos: pd.DataFrame, scores: pd
     out = candidates.reset_index(drop=True).copy()
     out["video_id"] = videos["video_id"].to_numpy()
     out["seed"] = videos["seed"].to_numpy()
-    for d in DIMENSIONS:
+    for d in aggregation.dimensions:
         out[d] = scores[d].to_numpy(dtype=float)
     out["error"] = scores["error"].to_numpy()
     out["overall"] = overall(out, aggregation).to_numpy()
@@ -79,7 +79,7 @@ def sft_pairs(log: pd.DataFrame, targets: int = 1) -> pd.DataFrame:
     return pd.DataFrame({
         "prompt_id": best["prompt_id"], "prompt": best["original"], "completion": best["prompt"],
         "overall": best["overall"], "original_overall": baseline,
-        **{d: best[d] for d in DIMENSIONS}, "source": "evolution",
+        **{d: best[d] for d in dimensions_of("evolution", log)}, "source": "evolution",
     }).reset_index(drop=True)
 
 

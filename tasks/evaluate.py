@@ -8,7 +8,7 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact
 
 from pav.config import IntentConfig, OperatorConfig, RunConfig
 from pav.data.records import candidates_frame, video_path
-from pav.data.schemas import SCHEMAS
+from pav.data.schemas import schema_of
 from pav.data.enhancers import enhancers
 from pav.data.store import ArtifactRef, Store, content_key
 from pav.data.video import decode_mp4
@@ -61,7 +61,7 @@ def records(method: str, candidates: ArtifactRef, videos: ArtifactRef, scores: A
     joined = judged_records(candidates.read(), videos.read(), scores.read(), aggregation, intent)
     joined["method"] = method
     joined["evaluated_at"] = pd.Timestamp.now(tz="UTC")
-    return joined[SCHEMAS["evaluations"][1].names]
+    return joined[schema_of("evaluations", aggregation.dimensions).names]
 
 
 def collect(runs: list[dict], aggregation: AggregationConfig, intent: IntentConfig, stage: str) -> ArtifactRef:
@@ -69,7 +69,8 @@ def collect(runs: list[dict], aggregation: AggregationConfig, intent: IntentConf
     frame = pd.concat([records(r["method"], r["candidates"], r["videos"], r["scores"], aggregation, intent)
                        for r in runs], ignore_index=True)
     root = runs[0]["candidates"].root
-    return Store(root).write_table("evaluations", stage, content_key("evaluations", runs, aggregation, intent), frame)
+    return Store(root).write_table("evaluations", stage, content_key("evaluations", runs, aggregation, intent), frame,
+                                   aggregation.dimensions)
 
 
 def evaluations_by_model(store: Store) -> dict[str, pd.DataFrame]:

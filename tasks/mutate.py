@@ -7,7 +7,7 @@ from prefect import task
 
 from pav.config import OperatorConfig
 from pav.data.records import candidate_id, candidates_frame
-from pav.data.schemas import DIMENSIONS
+from pav.data.schemas import dimensions_of
 from pav.data.store import ArtifactRef, Store, content_key
 from pav.models.operators import MutationRequest, Operator, ScoredPrompt, load_operator
 from pav.models.text_limit import TextLimit
@@ -24,12 +24,13 @@ def propose(operator: Operator, log: pd.DataFrame, top_n: int, n: int, round_: i
     and keeps its best so far.
     """
     histories = top_history(log, top_n)
+    dimensions = dimensions_of("evolution", log)
     seen = log.groupby("prompt_id")["prompt"].agg(set).to_dict()
     prompt_ids = list(histories)
     requests = [
         MutationRequest(
             original=group["original"].iloc[0],
-            history=[ScoredPrompt(r["prompt"], {d: float(r[d]) for d in DIMENSIONS}, float(r["overall"]))
+            history=[ScoredPrompt(r["prompt"], {d: float(r[d]) for d in dimensions}, float(r["overall"]))
                      for _, r in group.iterrows()],
             n=n, seed=int(content_key(seed, round_, pid, length=8), 16))
         for pid, group in histories.items()]

@@ -4,6 +4,7 @@ import pandas as pd
 from prefect import task
 from prefect.artifacts import create_table_artifact
 
+from pav.data.schemas import dimensions_of
 from pav.data.store import ArtifactRef, Store, content_key
 from pav.rewards.selection import sft_pairs
 from pav.tasks.orchestration import STAGE_OPTIONS, artifact_key
@@ -15,9 +16,10 @@ def collect(logs: list[ArtifactRef], stage: str, targets: int = 1) -> dict[str, 
     log = pd.concat([ref.read() for ref in logs], ignore_index=True)
     name = content_key("log", logs)
     pairs = sft_pairs(log, targets)
-    return {"log": store.write_table("evolution", stage, f"log-{name}", log),
+    dimensions = dimensions_of("evolution", log)
+    return {"log": store.write_table("evolution", stage, f"log-{name}", log, dimensions),
             "pairs": store.write_table("pairs", stage, f"pairs-{name}" + (f"-top{targets}" if targets > 1 else ""),
-                                       pairs)}
+                                       pairs, dimensions)}
 
 
 @task(name="pairs", task_run_name="pairs {stage}", **STAGE_OPTIONS)

@@ -1,9 +1,10 @@
-"""Paper stage: score each video on the seven dimensions against its ORIGINAL prompt."""
+"""Paper stage: score each video on the suite's dimensions (the paper's seven by default) against its ORIGINAL
+prompt."""
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,7 @@ from prefect import task
 
 from pav.config import RewardConfig
 from pav.data.registry import backend_version
-from pav.data.schemas import DIMENSIONS, SCHEMAS
+from pav.data.schemas import DIMENSIONS, schema_of
 from pav.data.store import ArtifactRef, ItemCache, Store, content_key
 from pav.data.video import VideoDecodeError, decode_mp4
 from pav.rewards import REWARDS, SUITES, suite_rewards
@@ -19,7 +20,8 @@ from pav.tasks.orchestration import GPU_STAGE_OPTIONS, hold_models, stage_logger
 
 
 def score_videos(store: Store, videos: pd.DataFrame, originals: list[str], suite: str,
-                 options: dict[str, dict[str, Any]] | None = None) -> tuple[pd.DataFrame, dict[str, int]]:
+                 options: dict[str, dict[str, Any]] | None = None,
+                 dimensions: Sequence[str] = DIMENSIONS) -> tuple[pd.DataFrame, dict[str, int]]:
     """Scores records, one per video row (in order), and counts of scored and reused videos.
 
     A video that failed to render or decode gets NaN scores and its error, never a crashed batch;
@@ -38,7 +40,7 @@ def score_videos(store: Store, videos: pd.DataFrame, originals: list[str], suite
     for key, i in first.items():
         video = videos.iloc[i]
         base = {"video_id": video["video_id"], "original": originals[i], "suite": suite,
-                **{d: math.nan for d in DIMENSIONS}, "error": video["error"]}
+                **{d: math.nan for d in dimensions}, "error": video["error"]}
         rows[key] = base
         if video["error"] is not None and not pd.isna(video["error"]):
             continue
@@ -52,7 +54,7 @@ def score_videos(store: Store, videos: pd.DataFrame, originals: list[str], suite
     if ok:
         hold_models("rewards")  # only when reward models are needed: a cached shard keeps the generator
         prompts = [originals[i] for _, i in ok]
-        for reward in suite_rewards(suite, options):
+        for reward in suite_rewards(suite, options, dimensions):
             try:
                 scored = reward.score(frames, prompts)
             except Exception as e:  # recorded on each video and retried by the next run, never cached
@@ -65,9 +67,9 @@ def score_videos(store: Store, videos: pd.DataFrame, originals: list[str], suite
                 if scores.get("error"):  # one video's failure (a remote judge's timeout): recorded, never cached
                     rows[key]["error"] = f"{reward.name}: {scores['error']}"
         for key, _ in ok:
-            if all(np.isfinite(rows[key][d]) for d in DIMENSIONS):
+            if all(np.isfinite(rows[key][d]) for d in dimensions):
                 finished.put(key, rows[key])
-    frame = pd.DataFrame([rows[k] for k in keys], columns=SCHEMAS["scores"][1].names)
+    frame = pd.DataFrame([rows[k] for k in keys], columns=schema_of("scores", dimensions).names)
     return frame, {"scored": len(ok), "reused": reused}
 
 
@@ -75,10 +77,12 @@ def score(videos: ArtifactRef, candidates: ArtifactRef, rewards: RewardConfig, s
     """Scores records for a videos artifact; originals come from the candidates (plain function)."""
     store = Store(videos.root)
     originals = candidates.read()["original"].tolist()
-    scores, counts = score_videos(store, videos.read(), originals, rewards.suite, rewards.options)
+    dimensions = rewards.aggregation.dimensions
+    scores, counts = score_videos(store, videos.read(), originals, rewards.suite, rewards.options, dimensions)
     stage_logger().info("%s: scored %d videos, reused %d", stage, counts["scored"], counts["reused"])
-    name = content_key("scores", videos, originals, rewards.suite, rewards.options)
-    return store.write_table("scores", stage, name, scores)
+    name = content_key("scores", videos, originals, rewards.suite, rewards.options,
+                       *([dimensions] if dimensions != DIMENSIONS else []))
+    return store.write_table("scores", stage, name, scores, dimensions)
 
 
 score_shard = task(score, name="score", task_run_name="score {stage}", **GPU_STAGE_OPTIONS)

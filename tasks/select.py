@@ -16,7 +16,7 @@ def select(candidates: ArtifactRef, videos: ArtifactRef, scores: ArtifactRef,
     """Evolution records of one shard and round: candidates with scores, overall, passes and intent."""
     records = judged_records(candidates.read(), videos.read(), scores.read(), aggregation, intent)
     name = content_key("evolution", candidates, videos, scores, aggregation, intent)
-    return Store(candidates.root).write_table("evolution", stage, name, records)
+    return Store(candidates.root).write_table("evolution", stage, name, records, aggregation.dimensions)
 
 
 select_shard = task(select, name="select", task_run_name="select {stage}", **STAGE_OPTIONS)

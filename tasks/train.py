@@ -10,7 +10,7 @@ from prefect import task
 from prefect.artifacts import create_table_artifact
 
 from pav.data.records import candidates_frame, check_disjoint, dpo_operator
-from pav.data.schemas import DIMENSIONS
+from pav.data.schemas import dimensions_of
 from pav.data.store import ArtifactRef, Store, content_key
 from pav.models.enhancer import Enhancer
 from pav.models.text_limit import TextLimit
@@ -71,8 +71,9 @@ def triplets(candidates: ArtifactRef, scores: ArtifactRef, aggregation: Aggregat
     over the video model's token `limit` is never a chosen (it may be a rejected: the policy learns to fit)."""
     frame = candidates.read()
     judge = load_intent_judge(intent.judge, intent.options)
-    samples = pd.concat([frame, scores.read()[list(DIMENSIONS)], intent_columns(judge, frame["original"],
-                                                                                frame["prompt"])], axis=1)
+    scored = scores.read()
+    samples = pd.concat([frame, scored[list(dimensions_of("scores", scored))],
+                         intent_columns(judge, frame["original"], frame["prompt"])], axis=1)
     samples["fits"] = limit.fits(samples["prompt"].tolist()) if limit and len(samples) else True
     found = dpo_triplets(samples, aggregation, rule, round_)
     stage_logger().info("%s: %d triplets from %d prompts; %d of %d samples lost intent, %d over the token limit",

@@ -50,3 +50,22 @@ def test_config_rejects_unknown_keys_and_bad_bands_and_fills_a_partial_override(
         AggregationConfig(image_bands={"aesthetic": (5, 5), "preference": (4, 16)})
     with pytest.raises(ValueError, match="lack"):
         overall(pd.DataFrame([{"vq": 1.0}]), AggregationConfig())
+
+
+def test_a_suite_with_its_own_dimensions_weighs_and_thresholds_them():
+    """VideoAlign's three (VQ, MQ, TA): a name of the seven keeps its defaults, a new one gets weight 1 and no
+    minimum, and no raw band of the seven is kept for a dimension the suite does not have."""
+    cfg = AggregationConfig(suite_dimensions=["vq", "mq", "ta"], weights={"ta": 2.0}, thresholds={"ta": 2.5})
+    assert cfg.dimensions == ("vq", "mq", "ta") and cfg.image_bands == {}
+    assert cfg.weights == {"vq": 1.0, "mq": 1.0, "ta": 2.0} and cfg.thresholds == {"vq": 2.4, "mq": 1.0, "ta": 2.5}
+    df = pd.DataFrame([{"vq": 3.0, "mq": 2.0, "ta": 3.0}, {"vq": 3.0, "mq": 2.0, "ta": 2.4}])
+    assert overall(df, cfg).tolist() == [11.0, pytest.approx(9.8)]
+    assert passes(df, cfg).tolist() == [True, False]
+    raw = AggregationConfig(suite_dimensions=["vq", "reward"], image_bands={"reward": (-2.0, 4.0)})  # a raw logit
+    assert overall(pd.DataFrame([{"vq": 3.0, "reward": 1.0}]), raw).iloc[0] == pytest.approx(5.5)
+    with pytest.raises(ValidationError, match="lower-case words"):
+        AggregationConfig(suite_dimensions=["Motion Quality"])
+    with pytest.raises(ValidationError, match="weights must name exactly"):
+        AggregationConfig(suite_dimensions=["vq", "mq"], weights={"speed": 1.0})
+    with pytest.raises(ValidationError, match="image_bands names"):
+        AggregationConfig(suite_dimensions=["vq"], image_bands={"aesthetic": (1, 6)})

@@ -26,10 +26,12 @@ KEY = "test-key-not-a-secret"
 
 
 class JudgeServer:
-    """Answers each video with scores from its pixels (so a test sees the video arrived whole). A prompt with
-    "busy" gets one 503 first; one with "slow" waits `slow_s` before answering; one with "partial" gets only tc."""
+    """Answers each video with scores from its pixels (so a test sees the video arrived whole): each of the seven
+    from its brightness, or what `answer(frames, prompt)` gives. A prompt with "busy" gets one 503 first; one with
+    "slow" waits `slow_s` before answering; one with "partial" gets only tc."""
 
-    def __init__(self, slow_s: float = 2.0):
+    def __init__(self, slow_s: float = 2.0, answer=None):
+        self.answer = answer or (lambda frames, _: dict.fromkeys(DIMENSIONS, 1 + 3 * float(frames.mean()) / 255))
         self.requests: list[tuple[str, str | None]] = []  # (prompt, Authorization)
         self.busy_seen: set[str] = set()
         self.slow_s = slow_s
@@ -55,8 +57,7 @@ class JudgeServer:
                 if "partial" in prompt:
                     return self._send(200, b'{"tc": 2.0}')
                 frames, _ = decode_mp4(fields["video"])
-                level = 1 + 3 * float(frames.mean()) / 255
-                self._send(200, json.dumps({"scores": {d: level for d in DIMENSIONS}, "model": "in-house"}).encode())
+                self._send(200, json.dumps({"scores": server.answer(frames, prompt), "model": "in-house"}).encode())
 
             def _send(self, status: int, body: bytes):
                 self.send_response(status)
@@ -109,8 +110,8 @@ def test_bad_answers_and_settings_are_clear(server, monkeypatch):
     monkeypatch.delenv("JUDGE_KEY", raising=False)
     with pytest.raises(ValueError, match="JUDGE_KEY"):
         HttpReward(server.url, api_key_env="JUDGE_KEY")
-    with pytest.raises(ValueError, match="dimensions must be some of"):
-        HttpReward(server.url, dimensions=["sharpness"])
+    with pytest.raises(ValueError, match="dimensions must be lower-case words"):
+        HttpReward(server.url, dimensions=["Sharpness!"])
     with pytest.raises(ValueError, match="must start with http"):
         HttpReward("127.0.0.1:9/score")
     # an answer without a configured dimension, and a closed port: that video's error, not a crash
