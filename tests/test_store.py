@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pav.data.schemas import SCHEMAS
+from pav.data.schemas import DIMENSIONS, SCHEMAS, SCORED, dimensions_of
 from pav.data.store import ArtifactError, ItemCache, Store, content_key
 
 
@@ -149,3 +149,19 @@ def test_directories_are_complete_only_after_their_marker(store, tmp_path):
     assert store.dir_complete("models/m")
     copy = store.local_dir("models/m")
     assert (copy / "sub" / "w.bin").read_bytes() == b"123"
+
+
+@pytest.mark.parametrize("kind", SCORED)
+def test_a_scored_kind_keeps_a_suites_own_dimensions_and_reads_old_files_as_the_seven(store, kind):
+    own = example(kind).drop(columns=list(DIMENSIONS)).assign(mq=[2.5, 3.0], ta=[1.0, math.nan])
+    ref = store.write_table(kind, "own", "t", own, dimensions=["mq", "ta"])
+    back = store.read_table(ref)
+    assert dimensions_of(kind, back) == ("mq", "ta") and back["mq"].tolist() == [2.5, 3.0]
+    with pytest.raises(ArtifactError, match=r"lack columns \['vq'"):  # the seven are not there to write
+        store.write_table(kind, "own", "u", own)
+    table = pa.Table.from_pandas(example(kind), preserve_index=False).replace_schema_metadata(
+        {"pav.schema": f"{kind}/{SCHEMAS[kind][0]}"})  # written before suites named their dimensions
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    store.write_bytes("old/t.parquet", buf.getvalue())
+    assert dimensions_of(kind, store.read_table("old/t.parquet", kind)) == DIMENSIONS
