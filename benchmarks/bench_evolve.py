@@ -28,7 +28,7 @@ from pav.models.rendering import render  # noqa: E402
 from pav.data.records import originals_as_candidates  # noqa: E402
 from pav.tasks.mutate import propose  # noqa: E402
 from pav.config import load_config  # noqa: E402
-from pav.tasks.score import score_videos  # noqa: E402
+from pav.rewards.scoring import score_videos  # noqa: E402
 from pav.rewards.selection import best_per_prompt  # noqa: E402
 from pav.rewards.selection import judged_records  # noqa: E402
 from pav.models.operators import load_operator  # noqa: E402

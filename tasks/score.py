@@ -3,74 +3,13 @@ prompt."""
 
 from __future__ import annotations
 
-import math
-from typing import Any, Sequence
-
-import numpy as np
-import pandas as pd
 from prefect import task
 
 from pav.config import RewardConfig
-from pav.data.registry import backend_version
-from pav.data.schemas import DIMENSIONS, schema_of
-from pav.data.store import ArtifactRef, ItemCache, Store, content_key
-from pav.data.video import VideoDecodeError, decode_mp4
-from pav.rewards import REWARDS, SUITES, suite_rewards
+from pav.data.schemas import DIMENSIONS
+from pav.data.store import ArtifactRef, Store, content_key
+from pav.rewards.scoring import score_videos
 from pav.tasks.orchestration import GPU_STAGE_OPTIONS, hold_models, stage_logger
-
-
-def score_videos(store: Store, videos: pd.DataFrame, originals: list[str], suite: str,
-                 options: dict[str, dict[str, Any]] | None = None,
-                 dimensions: Sequence[str] = DIMENSIONS) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Scores records, one per video row (in order), and counts of scored and reused videos.
-
-    A video that failed to render or decode gets NaN scores and its error, never a crashed batch;
-    only complete scores are cached.
-    """
-    judges = [backend_version(REWARDS, name) for name in SUITES.get(suite, [])]  # an edited judge rescores
-    keys = [content_key("score", v, o, suite, options or {}, judges) for v, o in zip(videos["video_id"], originals)]
-    finished = ItemCache(store, "cache/scores")
-    rows = finished.get_many(keys)
-    reused = len(rows)
-    first: dict[str, int] = {}
-    for i, key in enumerate(keys):
-        if key not in rows:
-            first.setdefault(key, i)
-    frames, ok = [], []
-    for key, i in first.items():
-        video = videos.iloc[i]
-        base = {"video_id": video["video_id"], "original": originals[i], "suite": suite,
-                **{d: math.nan for d in dimensions}, "error": video["error"]}
-        rows[key] = base
-        if video["error"] is not None and not pd.isna(video["error"]):
-            continue
-        try:
-            clip, _ = decode_mp4(store.read_bytes(video["path"]))
-        except VideoDecodeError as e:
-            base["error"] = f"{video['path']}: {e}"
-            continue
-        frames.append(clip)
-        ok.append((key, i))
-    if ok:
-        hold_models("rewards")  # only when reward models are needed: a cached shard keeps the generator
-        prompts = [originals[i] for _, i in ok]
-        for reward in suite_rewards(suite, options, dimensions):
-            try:
-                scored = reward.score(frames, prompts)
-            except Exception as e:  # recorded on each video and retried by the next run, never cached
-                stage_logger().warning("reward %s failed on %d videos: %s", reward.name, len(frames), e)
-                for key, _ in ok:
-                    rows[key]["error"] = f"{reward.name}: {type(e).__name__}: {e}"
-                continue
-            for (key, _), scores in zip(ok, scored):
-                rows[key].update({d: float(scores[d]) for d in reward.dimensions})
-                if scores.get("error"):  # one video's failure (a remote judge's timeout): recorded, never cached
-                    rows[key]["error"] = f"{reward.name}: {scores['error']}"
-        for key, _ in ok:
-            if all(np.isfinite(rows[key][d]) for d in dimensions):
-                finished.put(key, rows[key])
-    frame = pd.DataFrame([rows[k] for k in keys], columns=schema_of("scores", dimensions).names)
-    return frame, {"scored": len(ok), "reused": reused}
 
 
 def score(videos: ArtifactRef, candidates: ArtifactRef, rewards: RewardConfig, stage: str) -> ArtifactRef:
@@ -78,7 +17,8 @@ def score(videos: ArtifactRef, candidates: ArtifactRef, rewards: RewardConfig, s
     store = Store(videos.root)
     originals = candidates.read()["original"].tolist()
     dimensions = rewards.aggregation.dimensions
-    scores, counts = score_videos(store, videos.read(), originals, rewards.suite, rewards.options, dimensions)
+    scores, counts = score_videos(store, videos.read(), originals, rewards.suite, rewards.options, dimensions,
+                                  log=stage_logger(), before_loading=lambda: hold_models("rewards"))
     stage_logger().info("%s: scored %d videos, reused %d", stage, counts["scored"], counts["reused"])
     name = content_key("scores", videos, originals, rewards.suite, rewards.options,
                        *([dimensions] if dimensions != DIMENSIONS else []))

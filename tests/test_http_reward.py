@@ -20,7 +20,7 @@ from pav.data.store import Store
 from pav.data.video import decode_mp4
 from pav.rewards.http_judge import HttpReward
 from pav.models.rendering import render
-from pav.tasks.score import score_videos
+from pav.rewards.scoring import score_videos
 
 KEY = "test-key-not-a-secret"
 

@@ -11,7 +11,7 @@ from pav.data.store import Store
 from pav.rewards.aggregate import AggregationConfig
 from pav.rewards.selection import DPOFilter, dpo_triplets, sft_pairs, top_history
 from pav.models.rendering import render
-from pav.tasks.score import score_videos
+from pav.rewards.scoring import score_videos
 from pav.rewards.selection import judged_records
 
 AGG = AggregationConfig()

@@ -95,7 +95,7 @@ def test_an_edited_renderer_or_judge_recomputes_its_cached_videos_and_scores(tmp
     from pav.models.generators import GENERATORS, unload_generators
     from pav.rewards import REWARDS, SUITES, unload_rewards
     from pav.models.rendering import render
-    from pav.tasks.score import score_videos
+    from pav.rewards.scoring import score_videos
 
     (tmp_path / "userbackends").mkdir()
     (tmp_path / "userbackends" / "__init__.py").write_text("")
