@@ -76,11 +76,18 @@ def generate(prompt: Annotated[str, typer.Argument(help="Prompt to render")],
 
 def score(path: Annotated[Path, typer.Argument(help="An mp4 file")],
           prompt: Annotated[str, typer.Option("--prompt", help="The ORIGINAL user prompt")],
-          suite: Annotated[str, typer.Option(help="Reward suite")] = "cv") -> None:
-    """Score a video on the seven dimensions against the original prompt."""
-    from pav.data.schemas import DIMENSION_NAMES, DIMENSIONS
+          profile: Annotated[str, typer.Option("--profile", "-p", help="Profile whose reward suite, its options and "
+                                                                       "aggregation score the video")] = "demo",
+          suite: Annotated[Optional[str], typer.Option(help="Reward suite, over the profile's")] = None,
+          set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override a config field, e.g. "
+                                                                          "rewards.options.http.url=...")] = None,
+          ) -> None:
+    """Score a video on the reward suite's dimensions against the original prompt."""
+    from pav.config import load_config
+    from pav.data.schemas import DIMENSION_NAMES
     from pav.data.video import VideoDecodeError, decode_mp4
-    from pav.rewards.aggregate import AggregationConfig, normalised, overall, passes
+    from pav.report_plots import label
+    from pav.rewards.aggregate import normalised, overall, passes
     from pav.rewards import suite_rewards
     import pandas as pd
 
@@ -90,17 +97,18 @@ def score(path: Annotated[Path, typer.Argument(help="An mp4 file")],
         frames, _ = decode_mp4(path.read_bytes())
     except VideoDecodeError as e:
         raise typer.BadParameter(f"{path}: {e}") from None
+    rewards = load_config(profile, [*([f"rewards.suite={suite}"] if suite else []), *(set_ or [])]).rewards
+    agg = rewards.aggregation
     row: dict = {}
-    for reward in suite_rewards(suite):
+    for reward in suite_rewards(rewards.suite, rewards.options, agg.dimensions):
         row.update(reward.score([frames], [prompt])[0])
     df = pd.DataFrame([row])
-    agg = AggregationConfig()
     norm = normalised(df, agg).iloc[0]
     table = Table(title=f"{path.name} vs {prompt!r}")
     for col in ("dimension", "score", "on 1-4", "threshold"):
         table.add_column(col, justify="left" if col == "dimension" else "right")
-    for d in DIMENSIONS:
-        table.add_row(DIMENSION_NAMES[d], f"{row[d]:.3f}", f"{norm[d]:.3f}", f"{agg.thresholds.get(d, 0):.2f}")
+    for d in agg.dimensions:
+        table.add_row(DIMENSION_NAMES.get(d, label(d)), f"{row[d]:.3f}", f"{norm[d]:.3f}", f"{agg.thresholds[d]:.2f}")
     table.add_row("[bold]overall[/]", f"{overall(df, agg).iloc[0]:.3f}", "",
                   "passes" if passes(df, agg).iloc[0] else "fails")
     out.print(table)

@@ -33,11 +33,14 @@ class HttpReward:
 
     name = "http"
 
-    def __init__(self, url: str, dimensions: Sequence[str] = DIMENSIONS, api_key_env: str | None = None,
+    def __init__(self, url: str | None = None, dimensions: Sequence[str] = DIMENSIONS, api_key_env: str | None = None,
                  timeout_s: float = 120.0, max_retries: int = 3, backoff_s: float = 1.0, fps: float = 8.0):
         if not dimensions or not all(isinstance(d, str) and re.fullmatch(DIMENSION_NAME, d) for d in dimensions):
             raise ValueError("http reward: dimensions must be lower-case words (letters, digits, _), "
                              f"got {list(dimensions)}")
+        if not url:
+            raise ValueError("http reward: no server url; set rewards.options.http.url (e.g. --set "
+                             "'rewards.options={http: {url: \"https://judge.internal/score\"}}')")
         if not url.startswith(("http://", "https://")):
             raise ValueError(f"http reward: url must start with http:// or https://, got {url!r}")
         if timeout_s <= 0 or max_retries < 0 or backoff_s < 0 or fps <= 0:

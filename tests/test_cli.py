@@ -133,6 +133,16 @@ def test_generate_writes_an_mp4_and_a_preview_then_score_reads_it(tmp_path):
         assert label in scored.output
 
 
+def test_score_reads_the_profiles_suite_and_names_a_missing_server(tmp_path):
+    result = runner.invoke(app, ["generate", "a red car", "--video-model", "sim-steady", "--out", str(tmp_path)])
+    mp4 = next(tmp_path.glob("videos/*.mp4"))
+    scored = runner.invoke(app, ["score", str(mp4), "--prompt", "a red car", "--profile", "quick",
+                                 "--set", "rewards.aggregation.thresholds.dd=1.0"])
+    assert scored.exit_code == 0 and "dynamic degree" in scored.output and "1.00" in scored.output, scored.output
+    missing = runner.invoke(app, ["score", str(mp4), "--prompt", "a red car", "--suite", "http"])
+    assert missing.exit_code != 0 and "no server url" in missing.output and "Traceback" not in missing.output
+
+
 def test_bad_input_to_the_cli_names_the_problem(tmp_path):
     assert "the prompt is empty" in runner.invoke(app, ["generate", "  ", "--out", str(tmp_path)]).output
     assert "unknown generator 'sora'" in runner.invoke(app, ["generate", "a cat", "--video-model", "sora"]).output
