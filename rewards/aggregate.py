@@ -24,7 +24,7 @@ from pav.data.schemas import DIMENSION_NAME, DIMENSIONS
 
 
 class AggregationConfig(BaseModel):
-    """Weights, raw-band mapping and pass thresholds of the suite's dimensions (the keys of `weights`)."""
+    """Weights, raw-band mapping and pass thresholds of the reward suite's dimensions (`dimensions`)."""
 
     model_config = ConfigDict(extra="forbid")
 
