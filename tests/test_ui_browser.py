@@ -139,7 +139,10 @@ def test_custom_run_from_the_deployment_page_runs_with_the_changed_field(deploye
         OUTPUT.mkdir(exist_ok=True)
         page.screenshot(path=str(OUTPUT / "ui-custom-run-form.png"))
         page.get_by_role("button", name="Submit", exact=True).click()
-        page.wait_for_url(lambda url: not url.split("?")[0].endswith("/run"))  # back on the deployment page
+        try:  # back on the deployment page; the UI validates the whole form first, slow beside a worker on 2 cores
+            page.wait_for_url(lambda url: not url.split("?")[0].endswith("/run"), timeout=120_000)
+        finally:
+            page.screenshot(path=str(OUTPUT / "ui-custom-run-submitted.png"), full_page=True)  # what it showed
     finally:
         chrome.close()
         driver.stop()
