@@ -14,8 +14,8 @@ import pandas as pd
 from pav.data.schemas import DIMENSION_NAMES, DIMENSIONS, VIDEO_DIMENSIONS
 from pav.data.store import Store
 from pav.rewards.aggregate import AggregationConfig
-from pav.report_plots import (LABELS, MAX_SAMPLE_PROMPTS, label, metrics_of, STRIP_FRAMES, cross_model_plot, dimension_plot,
-                              evolution_plot, frames_plot, stage_plot, win_plot)
+from pav.report_plots import (LABELS, MAX_SAMPLE_PROMPTS, STRIP_FRAMES, cross_model_plot, dimension_plot,
+                              evolution_plot, frames_plot, label, metrics_of, stage_plot, win_plot)
 from pav.rewards.evaluation import EvaluationTables
 
 CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
@@ -157,7 +157,8 @@ def _html_table(headers: list[str], rows: list[list[str]]) -> str:
 
 def _table_caption(aggregation: AggregationConfig, n_boot: int) -> str:
     dims = aggregation.dimensions
-    bands = " and ".join(f"{label(d)} from {lo:g}-{hi:g}" for d, (lo, hi) in aggregation.image_bands.items())
+    bands = " and ".join(f"{DIMENSION_NAMES.get(d, label(d))} from {lo:g}-{hi:g}"
+                         for d, (lo, hi) in aggregation.image_bands.items())
     weights = ", ".join(f"{label(d)} x{aggregation.weights[d]:g}" for d in dims)
     if dims == DIMENSIONS:
         video = ", ".join(f"{LABELS[d]} = {DIMENSION_NAMES[d]}" for d in VIDEO_DIMENSIONS)

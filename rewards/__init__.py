@@ -79,7 +79,8 @@ def suite_rewards(suite: str, options: dict[str, dict[str, Any]] | None = None,
 def with_own_dimensions(rewards: dict[str, Any]) -> dict[str, Any]:
     """A `rewards` config section (raw) whose reward server names dimensions other than the seven
     (options.http.dimensions), with them as its aggregation's `suite_dimensions` unless that names its own."""
-    named = (rewards.get("options") or {}).get("http", {}).get("dimensions") if rewards.get("suite") == "http" else None
+    server = (rewards.get("options") or {}).get("http") or {} if rewards.get("suite") == "http" else {}
+    named = server.get("dimensions") if isinstance(server, dict) else None
     if not named or set(named) == set(DIMENSIONS):
         return rewards
     agg = rewards.get("aggregation")
