@@ -1,8 +1,9 @@
-"""Prompt sets: the bundled VBench suite, the bundled everyday prompts, a text file, or a prompts artifact ->
-prompts records."""
+"""Prompt sets: the bundled VBench suite, the bundled everyday prompts, the bundled PartiPrompts (images), a text
+file, or a prompts artifact -> prompts records."""
 
 from __future__ import annotations
 
+import csv
 import logging
 from importlib import resources
 from pathlib import Path
@@ -24,17 +25,22 @@ VBENCH_REWRITES = {
     "gpt4-upsampler": "all_dimension_gpt_enhanced.txt",
     "wan-extender": "all_dimension_wan_extended.txt",
 }
+PARTI_CATEGORIES = ("Abstract", "Animals", "Artifacts", "Arts", "Food & Beverage", "Illustrations",
+                    "Indoor Scenes", "Outdoor Scenes", "People", "Produce & Plants", "Vehicles", "World Knowledge")
 
 
 class PromptSet(BaseModel):
     """Which prompts a stage works on."""
 
     model_config = ConfigDict(extra="forbid")
-    source: Literal["vbench", "everyday", "file", "artifact"] = Field(
+    source: Literal["vbench", "everyday", "parti", "file", "artifact"] = Field(
         "vbench", description="The bundled VBench suite, the bundled everyday prompts in users' words (for training; "
-                              "no evaluation set holds them), a text file (one prompt a line) or a prompts artifact")
+                              "no evaluation set holds them), the bundled PartiPrompts (image prompts), a text file "
+                              "(one prompt a line) or a prompts artifact")
     vbench_list: Literal[VBENCH_LISTS] = Field(  # type: ignore[valid-type]
         "all_dimension", description="VBench list: all_dimension (946 prompts) or one per-dimension list")
+    parti_categories: list[Literal[PARTI_CATEGORIES]] | None = Field(  # type: ignore[valid-type]
+        None, description="PartiPrompts categories to take, e.g. [Animals, People, Vehicles] (empty: all)")
     path: str | None = Field(None, description="Text file, or Parquet artifact path relative to the store root")
     offset: int = Field(0, ge=0, description="Skip this many prompts (after cleaning)")
     limit: int | None = Field(None, ge=1, description="Keep at most this many prompts")
@@ -49,6 +55,13 @@ def vbench_text(filename: str) -> str:
     base = resources.files("pav.data").joinpath("vbench")
     target = base.joinpath(filename) if (base / filename).is_file() else base / "prompts_per_dimension" / filename
     return target.read_text(encoding="utf-8")
+
+
+def parti_prompts(categories: list[str] | None = None) -> list[str]:
+    """The bundled PartiPrompts, in file order, of `categories` (None: all)."""
+    text = resources.files("pav.data").joinpath("parti", "PartiPrompts.tsv").read_text(encoding="utf-8")
+    rows = csv.DictReader(text.splitlines(), delimiter="\t")
+    return [r["Prompt"] for r in rows if categories is None or r["Category"] in categories]
 
 
 def clean_prompts(lines: list[str], where: str, level: int = logging.WARNING) -> list[str]:
@@ -72,6 +85,9 @@ def load_prompts(spec: PromptSet, store: Store | None = None) -> pd.DataFrame:
         where = "everyday/train"
         text = resources.files("pav.data").joinpath("everyday", "train.txt").read_text(encoding="utf-8")
         texts = clean_prompts(text.splitlines(), where)
+    elif spec.source == "parti":
+        where = "parti" + (f"/{'+'.join(spec.parti_categories)}" if spec.parti_categories else "")
+        texts = clean_prompts(parti_prompts(spec.parti_categories), where, logging.INFO)
     elif spec.source == "file":
         if not spec.path:
             raise ValueError("prompt set: source 'file' needs a path")

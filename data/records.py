@@ -7,7 +7,7 @@ from typing import Sequence
 import pandas as pd
 
 from pav.data.schemas import SCHEMAS
-from pav.data.store import content_key
+from pav.data.store import Store, content_key
 
 
 def candidate_id(prompt_id: str, text: str) -> str:
@@ -43,9 +43,16 @@ def originals_as_candidates(prompts: pd.DataFrame) -> pd.DataFrame:
     return candidates_frame(prompts["prompt_id"], prompts["prompt"], prompts["prompt"], 0, "original")
 
 
-def video_path(video_id: str) -> str:
-    """Where a rendered video lives, relative to the store root (once per model, prompt and seed)."""
-    return f"videos/{video_id}.mp4"
+def video_path(video_id: str, suffix: str = "mp4") -> str:
+    """Where a rendered video (mp4) or image (png) lives, relative to the store root (once per model, prompt and
+    seed)."""
+    return f"videos/{video_id}.{suffix}"
+
+
+def stored_video(store: Store, video_id: str) -> str:
+    """The path of a rendered video or image in `store` (its suffix is not part of its id)."""
+    paths = (video_path(video_id), video_path(video_id, "png"))
+    return next((p for p in paths if store.exists(p)), paths[0])
 
 
 def check_disjoint(prompts: pd.DataFrame, used: Sequence[pd.DataFrame], what: str) -> None:

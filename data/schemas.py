@@ -17,6 +17,8 @@ import pyarrow as pa
 VIDEO_DIMENSIONS = ("vq", "tc", "dd", "tva", "fc")  # VideoScore: 1-4 band
 IMAGE_DIMENSIONS = ("aesthetic", "preference")  # image-level: own band, normalised in aggregation
 DIMENSIONS = VIDEO_DIMENSIONS + IMAGE_DIMENSIONS
+# An image suite's own dimensions: the image preference models (HPSv2, ImageReward, PickScore) and the aesthetic.
+IMAGE_SUITE_DIMENSIONS = ("hps", "image_reward", "pickscore", "aesthetic")
 DIMENSION_NAMES = {
     "vq": "visual quality",
     "tc": "temporal consistency",
@@ -25,6 +27,9 @@ DIMENSION_NAMES = {
     "fc": "factual consistency",
     "aesthetic": "aesthetic",
     "preference": "preference (MPS)",
+    "hps": "HPSv2",
+    "image_reward": "ImageReward",
+    "pickscore": "PickScore",
 }
 
 _score_fields = [pa.field(d, pa.float64()) for d in DIMENSIONS]

@@ -1,4 +1,5 @@
-"""mp4 encoding/decoding (H.264 through PyAV's bundled FFmpeg, in process) and PNG preview strips."""
+"""Media encoding/decoding: videos as H.264 mp4 (PyAV's bundled FFmpeg, in process), images (one frame) as lossless
+PNG, and PNG preview strips."""
 
 from __future__ import annotations
 
@@ -20,8 +21,11 @@ PIX_FMT = "yuv444p"
 X264_PARAMS = "threads=1:lookahead-threads=1:mbtree=0"
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
 class VideoDecodeError(ValueError):
-    """The bytes are not a decodable mp4 video."""
+    """The bytes are not a decodable mp4 video or PNG image."""
 
 
 def _check_frames(frames: np.ndarray) -> None:
@@ -68,6 +72,28 @@ def decode_mp4(data: bytes) -> tuple[np.ndarray, float]:
     if not frames:
         raise VideoDecodeError(f"mp4 ({len(data)} bytes) holds no decodable frames")
     return np.stack(frames), fps
+
+
+def encode_clip(frames: np.ndarray, fps: float) -> tuple[bytes, str]:
+    """(bytes, suffix) of what a generator made: one frame is an image, kept as lossless PNG (an image model's
+    output is judged as rendered, not through a video codec); more frames are an mp4."""
+    _check_frames(frames)
+    if len(frames) == 1:
+        ok, buf = cv2.imencode(".png", cv2.cvtColor(frames[0], cv2.COLOR_RGB2BGR))
+        if not ok:
+            raise ValueError("PNG encoding failed")
+        return buf.tobytes(), "png"
+    return encode_mp4(frames, fps), "mp4"
+
+
+def decode_clip(data: bytes) -> tuple[np.ndarray, float]:
+    """(uint8 frames (T, H, W, 3), fps) of mp4 bytes or of a PNG image (one frame, fps 0)."""
+    if isinstance(data, (bytes, bytearray)) and bytes(data[:8]) == PNG_SIGNATURE:
+        image = cv2.imdecode(np.frombuffer(bytes(data), np.uint8), cv2.IMREAD_COLOR)
+        if image is None:
+            raise VideoDecodeError(f"corrupt or truncated PNG ({len(data)} bytes)")
+        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)[None], 0.0
+    return decode_mp4(data)
 
 
 def preview_png(frames: np.ndarray, n: int = 8) -> bytes:

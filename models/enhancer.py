@@ -27,6 +27,10 @@ TASK_INSTRUCTION = (
 )
 SHORT_INSTRUCTION = ("Rewrite the user's video prompt for a text-to-video model: keep everything it says and "
                      "add details that fit it. Reply with the new prompt only.")
+# One system line per short instruction: for video models, and for image models (the paper's text-to-image row).
+SYSTEM_LINES = {"short": SHORT_INSTRUCTION,
+                "short-image": SHORT_INSTRUCTION.replace("video prompt for a text-to-video", "image prompt for a "
+                                                         "text-to-image")}
 INSTRUCTIONS = INSTRUCTION_NAMES  # booster: the official one, in the user turn; short: a system line
 INSTRUCTION_FILE = "enhancer.json"  # in a trained model's dir: the instruction its chats start with
 REPEAT_NGRAM = 3
@@ -37,8 +41,8 @@ def chat_messages(prompt: str, instruction: str = "booster") -> list[dict[str, s
     """The enhancer's chat for one original prompt, identical at training and inference."""
     if not isinstance(prompt, str) or not prompt.strip():
         raise ValueError(f"prompt to enhance is empty: {prompt!r}")
-    if instruction == "short":  # as the system turn, so the chat template adds no default system text either
-        return [{"role": "system", "content": SHORT_INSTRUCTION}, {"role": "user", "content": prompt.strip()}]
+    if instruction in SYSTEM_LINES:  # as the system turn, so the chat template adds no default system text either
+        return [{"role": "system", "content": SYSTEM_LINES[instruction]}, {"role": "user", "content": prompt.strip()}]
     if instruction != "booster":
         raise ValueError(f"unknown enhancer instruction {instruction!r}; valid: {', '.join(INSTRUCTIONS)}")
     return [{"role": "user", "content": f"{TASK_INSTRUCTION}{prompt.strip()}\nNew prompt:"}]
@@ -137,10 +141,11 @@ class Enhancer:
         self.shared_prefix.learn([tokenizer(text, add_special_tokens=False)["input_ids"] for text in probes])
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, device: str = "cpu", dtype: str = "fp32") -> Enhancer:
+    def from_pretrained(cls, path: str | Path, device: str = "cpu", dtype: str = "fp32",
+                        instruction: str | None = None) -> Enhancer:
         """Load merged weights or a LoRA adapter dir (on top of its base), with the instruction it was trained
-        with; dtype fp32, bf16 or fp16."""
-        return cls(*load_chat_model(path, device, dtype), instruction=instruction_of(path))
+        with (or `instruction`); dtype fp32, bf16 or fp16."""
+        return cls(*load_chat_model(path, device, dtype), instruction=instruction or instruction_of(path))
 
     def enhance(
         self,

@@ -17,7 +17,7 @@ from pav.data.records import video_path
 from pav.data.registry import backend_version
 from pav.data.schemas import SCHEMAS
 from pav.data.store import ItemCache, Store, content_key
-from pav.data.video import encode_mp4
+from pav.data.video import encode_clip
 from pav.models.generators import GENERATORS, Generator, Video, load_generator
 from pav.models.memory import free_gpu_cache, is_out_of_memory
 
@@ -54,12 +54,12 @@ def render(store: Store, generator_name: str, options: dict[str, Any], prompts: 
                    "content_hash": None, "width": None, "height": None, "frames": None,
                    "fps": float(video.fps), "seconds": each, "error": video.error}
             if video.error is None:
-                mp4 = encode_mp4(video.frames, video.fps)
-                row["path"] = video_path(vid)
-                store.write_bytes(row["path"], mp4)
+                data, suffix = encode_clip(video.frames, video.fps)
+                row["path"] = video_path(vid, suffix)
+                store.write_bytes(row["path"], data)
                 t, h, w = video.frames.shape[:3]
-                row.update(content_hash=hashlib.sha256(mp4).hexdigest(), width=w, height=h, frames=t)
-                finished.put(vid, row)  # after the mp4: a record means it's there
+                row.update(content_hash=hashlib.sha256(data).hexdigest(), width=w, height=h, frames=t)
+                finished.put(vid, row)  # after the file: a record means it's there
             rows[vid] = row
     frame = pd.DataFrame([rows[vid] for vid in ids], columns=SCHEMAS["videos"][1].names)
     return frame, {"rendered": len(todo), "reused": reused}

@@ -21,9 +21,10 @@ def is_enhancer(method: str) -> bool:
 
 def rewrite_prompts(originals: list[str], method: str, *, suffix: str | None = None, writer: Operator | None = None,
                     enhancer: Path | None = None, device: str = "cpu", dtype: str = "fp32", max_new_tokens: int = 64,
-                    no_repeat_ngram: int = 0) -> list[str]:
+                    no_repeat_ngram: int = 0, instruction: str | None = None) -> list[str]:
     """`method`'s prompt for each original, in order. A suffix method needs `suffix`, openai an operator
-    `writer`, an enhancer the directory of its weights (`enhancer`), decoded greedily as at inference."""
+    `writer`, an enhancer the directory of its weights (`enhancer`), decoded greedily as at inference; `instruction`
+    replaces the one the enhancer was trained with (the untuned LLM's)."""
     if method == "original":
         return list(originals)
     if method in SUFFIXES:
@@ -39,5 +40,5 @@ def rewrite_prompts(originals: list[str], method: str, *, suffix: str | None = N
         return [r.variants[0] if r.variants else o for r, o in zip(results, originals)]
     if enhancer is None:
         raise ValueError(f"method {method!r} needs a trained model or a base model")
-    return Enhancer.from_pretrained(enhancer, device, dtype).enhance(
+    return Enhancer.from_pretrained(enhancer, device, dtype, instruction).enhance(
         originals, temperature=0, max_new_tokens=max_new_tokens, no_repeat_ngram_size=no_repeat_ngram)

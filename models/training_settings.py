@@ -43,7 +43,7 @@ class TrainerSettings(BaseModel):
     logging_steps: int = Field(1, ge=1, description="optimizer steps between logged metrics")
 
 
-INSTRUCTION_NAMES = ("booster", "short")  # models/enhancer.py: INSTRUCTIONS
+INSTRUCTION_NAMES = ("booster", "short", "short-image")  # models/enhancer.py: INSTRUCTIONS
 
 
 class SFTSettings(TrainerSettings):
@@ -51,7 +51,8 @@ class SFTSettings(TrainerSettings):
 
     instruction: Literal[INSTRUCTION_NAMES] = Field(  # type: ignore[valid-type]
         "booster", description="what every chat of the enhancer says before the prompt: booster (the paper's, "
-                               "~140 tokens) or short (one line, ~30: training and sampling several times cheaper); "
+                               "~140 tokens), short (one line, ~30: training and sampling several times cheaper) or "
+                               "short-image (the same line for an image model); "
                                "DPO rounds, evaluation and serving use the one the model was trained with")
 
 

@@ -17,7 +17,7 @@ from pav.data.prompts import PromptSet
 from pav.models.generators import GENERATORS, text_limit
 from pav.models.operators import OPERATORS
 from pav.models.text_limit import TextLimit
-from pav.models.training_settings import DPOSettings, SFTSettings
+from pav.models.training_settings import INSTRUCTION_NAMES, DPOSettings, SFTSettings
 from pav.overrides import deep_merge, dotted, env_overrides
 from pav.rewards import SUITES, with_own_dimensions
 from pav.rewards.aggregate import AggregationConfig
@@ -50,8 +50,9 @@ class GeneratorConfig(Section):
 
 class RewardConfig(Section):
     suite: SuiteName = Field("cv", description="Reward suite: cv (weight-free, a judge built for the simulated "
-                                               "world), gpu (VideoScore, LAION aesthetic, MPS) or http (your reward "
-                                               "server: options.http.url, and its dimensions if not the seven)")
+                                               "world), gpu (VideoScore, LAION aesthetic, MPS), http (your reward "
+                                               "server: options.http.url, and its dimensions if not the seven) or "
+                                               "cv-image (weight-free image judges, for an image model)")
     options: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Per-reward backend options (weights paths, device, ...)")
     aggregation: AggregationConfig = Field(
@@ -62,7 +63,8 @@ class RewardConfig(Section):
     @model_validator(mode="before")
     @classmethod
     def _server_dimensions(cls, data):
-        """A reward server's own dimensions (options.http.dimensions) are the aggregation's unless it names them."""
+        """A suite's own dimensions (an image suite's, a reward server's options.http.dimensions) are the
+        aggregation's unless it names them."""
         return with_own_dimensions(data) if isinstance(data, dict) else data
 
 
@@ -170,6 +172,9 @@ class EvaluateConfig(Section):
         description="Baselines to compare (best-suffix needs the data engine's evolution log in the store)")
     booster: str = Field("high quality, highly detailed, cinematic lighting, 4k",
                          description="The booster baseline: phrases users append to every prompt by hand")
+    base_llm_instruction: Literal[INSTRUCTION_NAMES] = Field(  # type: ignore[valid-type]
+        "booster", description="What the untuned LLM baseline (base-llm) is told: booster (the paper's video "
+                               "instruction), short, or short-image for an image model")
     best_suffix: BestSuffixSearch = Field(default_factory=BestSuffixSearch,
                                           description="The search for the best constant suffix")
     bootstrap: int = Field(1000, ge=100, description="Bootstrap resamples for the 95% intervals")
@@ -198,6 +203,22 @@ class RunConfig(Section):
                                      "seconds (its worker kills the process) and submit it again like a crashed "
                                      "one; 0 = no limit")
     gpu_poll_s: float = Field(2, gt=0, le=60, description="Fan-out: seconds between checks of the gpu runs")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _dpo_filter_dimensions(cls, data):
+        """DPO's filter weighs what the suite scores: a suite's own dimensions are its aggregation's too, unless it
+        names its own."""
+        if not isinstance(data, dict):
+            return data
+        rewards = data.get("rewards") or {}
+        own = (with_own_dimensions(rewards).get("aggregation") or {}).get("suite_dimensions") \
+            if isinstance(rewards, dict) else rewards.aggregation.suite_dimensions
+        train = data.get("train") or {}
+        dpo = train.get("dpo_aggregation") or {} if isinstance(train, dict) else None
+        if own is None or not isinstance(dpo, dict) or "suite_dimensions" in dpo:
+            return data
+        return {**data, "train": {**train, "dpo_aggregation": {"suite_dimensions": own, **dpo}}}
 
 
 PROFILES = tuple(sorted(p.name.removesuffix(".yaml") for p in resources.files("pav").joinpath("profiles").iterdir()

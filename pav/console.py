@@ -39,7 +39,8 @@ def print_evaluation(evaluations_ref, aggregation, n_boot: int) -> None:
     from pav.rewards.specificity import specificity
 
     evals = evaluations_ref.read()
-    out.print(table("Per-dimension means by method (average = mean of the seven on the 1-4 band; intent = share "
+    dims = "the seven" if aggregation.suite_dimensions is None else f"the {len(aggregation.dimensions)} dimensions"
+    out.print(table(f"Per-dimension means by method (average = mean of {dims} on the 1-4 band; intent = share "
                      "of the original's content kept)", terminal_rows(method_table(evals, aggregation, n_boot=n_boot))))
     wins = win_rates(evals, references(evals))
     out.print(table("Win rates on the overall reward (same prompt and seed); 'kept' counts a win only when the "

@@ -13,7 +13,7 @@ from typing import Any, Protocol, Sequence
 import numpy as np
 
 from pav.data.registry import Loaded
-from pav.data.schemas import DIMENSIONS
+from pav.data.schemas import DIMENSIONS, IMAGE_SUITE_DIMENSIONS
 
 VIDEO_FRAMES = 16  # frames sampled for the video-level dimensions (as the paper / VideoScore)
 IMAGE_FRAMES = 4  # frames sampled for the image-level dimensions (aesthetic, preference)
@@ -35,6 +35,7 @@ REWARDS: dict[str, str] = {
     "cv-quality": "pav.rewards.cv_quality:CvQuality",
     "cv-alignment": "pav.rewards.cv_alignment:CvAlignment",
     "cv-aesthetic": "pav.rewards.cv_aesthetic:CvAesthetic",
+    "cv-image": "pav.rewards.cv_image:CvImage",
     "videoscore": "pav.rewards.videoscore:VideoScore",
     "laion-aesthetic": "pav.rewards.laion_aesthetic:LaionAesthetic",
     "mps": "pav.rewards.mps:Mps",
@@ -48,7 +49,14 @@ SUITES: dict[str, list[str]] = {
     "cv": ["cv-quality", "cv-alignment", "cv-aesthetic"],
     "gpu": ["videoscore", "laion-aesthetic", "mps"],  # the paper's reward models
     "http": ["http"],  # a team's own reward server (rewards/http_judge.py has its protocol)
+    # Image models (a generator of one frame): the weight-free stand-ins of HPSv2, ImageReward, PickScore and the
+    # LAION aesthetic, judged on their published bands (rewards.aggregate.JUDGE_BANDS).
+    "cv-image": ["cv-image"],
 }
+
+# The dimensions of each suite that does not score the paper's seven (the config reads them without loading a
+# model; suite_rewards checks them against what its rewards provide). A reward server names its own in its options.
+SUITE_DIMENSIONS: dict[str, tuple[str, ...]] = {"cv-image": IMAGE_SUITE_DIMENSIONS}
 
 _loaded = Loaded(REWARDS, "reward")  # per-process model cache
 
@@ -77,10 +85,13 @@ def suite_rewards(suite: str, options: dict[str, dict[str, Any]] | None = None,
 
 
 def with_own_dimensions(rewards: dict[str, Any]) -> dict[str, Any]:
-    """A `rewards` config section (raw) whose reward server names dimensions other than the seven
-    (options.http.dimensions), with them as its aggregation's `suite_dimensions` unless that names its own."""
-    server = (rewards.get("options") or {}).get("http") or {} if rewards.get("suite") == "http" else {}
+    """A `rewards` config section (raw) whose suite scores dimensions other than the seven (SUITE_DIMENSIONS, or a
+    reward server's options.http.dimensions), with them as its aggregation's `suite_dimensions` unless that names
+    its own."""
+    suite = rewards.get("suite")
+    server = (rewards.get("options") or {}).get("http") or {} if suite == "http" else {}
     named = server.get("dimensions") if isinstance(server, dict) else None
+    named = named or SUITE_DIMENSIONS.get(suite)
     if not named or set(named) == set(DIMENSIONS):
         return rewards
     agg = rewards.get("aggregation")

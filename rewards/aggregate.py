@@ -23,6 +23,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pav.data.schemas import DIMENSION_NAME, DIMENSIONS
 
 
+# Published raw bands of judges whose dimensions are not the seven, mapped onto 1-4 like the seven's image ones
+# unless a config gives its own: HPSv2.1 scores sit around 0.20-0.32, ImageReward's are standardised (about -2 to
+# 2), PickScore's are 100 x a cosine (about 17-23).
+JUDGE_BANDS = {"hps": (0.20, 0.32), "image_reward": (-2.0, 2.0), "pickscore": (17.0, 23.0)}
+
+
 class AggregationConfig(BaseModel):
     """Weights, raw-band mapping and pass thresholds of the reward suite's dimensions (`dimensions`)."""
 
@@ -50,7 +56,7 @@ class AggregationConfig(BaseModel):
     def _over_defaults(cls, data):
         """A partial dict (`--set rewards.aggregation.thresholds.dd=2.2`) overrides only the dimensions it names,
         over the defaults: the seven's, and for a suite's own dimensions the seven's where it names one of them,
-        else weight 1, threshold 1 (none) and no raw band."""
+        else weight 1, threshold 1 (none) and its JUDGE_BANDS raw band if it has one."""
         if not isinstance(data, dict):
             return data
         own = data.get("suite_dimensions")
@@ -58,8 +64,11 @@ class AggregationConfig(BaseModel):
         for field in ("weights", "thresholds", "image_bands"):
             default = cls.model_fields[field].default
             if own is not None:
-                default = {d: default[d] for d in own if d in default} if field == "image_bands" else \
-                    {d: default.get(d, 1.0) for d in own}
+                if field == "image_bands":
+                    bands = {**JUDGE_BANDS, **default}
+                    default = {d: bands[d] for d in own if d in bands}
+                else:
+                    default = {d: default.get(d, 1.0) for d in own}
             given = data.get(field, {})
             out[field] = {**default, **given} if isinstance(given, dict) else given
         return out

@@ -1,7 +1,8 @@
 """A team's own reward server over HTTP: each video with its ORIGINAL prompt in, named scores out.
 
 The protocol, for whoever writes the server: one POST per video to `url`, multipart/form-data with the field
-`prompt` (the original prompt) and the file `video` (an H.264 mp4, `fps` frames a second); the answer is a JSON
+`prompt` (the original prompt) and the file `video` (an H.264 mp4, `fps` frames a second; from an image model, a
+PNG named video.png); the answer is a JSON
 object of numbers, flat or under "scores", naming at least the configured `dimensions`: some of the paper's
 seven, on their bands, or the server's own (name them in `rewards.aggregation.suite_dimensions`, which the config
 fills from these options, with a raw band in `image_bands` where a score is not on 1-4).
@@ -23,9 +24,10 @@ import numpy as np
 
 from pav.data.backoff import attempts
 from pav.data.schemas import DIMENSION_NAME, DIMENSIONS
-from pav.data.video import encode_mp4
+from pav.data.video import encode_clip
 
 RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
+MEDIA_TYPES = {"mp4": "video/mp4", "png": "image/png"}
 
 
 class HttpReward:
@@ -63,13 +65,14 @@ class HttpReward:
     def _one(self, video: np.ndarray, prompt: str) -> dict[str, Any]:
         failed = dict.fromkeys(self.dimensions, math.nan)
         try:
-            body = encode_mp4(np.asarray(video), self.fps)
+            body, suffix = encode_clip(np.asarray(video), self.fps)
         except ValueError as e:
             return {**failed, "error": f"video not encodable: {e}"}
         error = ""
         for _ in attempts(self.max_retries, self.backoff_s):
             try:
-                reply = self._client.post(self.url, data={"prompt": prompt}, files={"video": ("video.mp4", body, "video/mp4")})
+                media = {"video": (f"video.{suffix}", body, MEDIA_TYPES[suffix])}
+                reply = self._client.post(self.url, data={"prompt": prompt}, files=media)
             except (httpx.TimeoutException, httpx.TransportError) as e:
                 error = f"{type(e).__name__} after {self.timeout_s:g} s" if isinstance(e, httpx.TimeoutException) else str(e)
                 continue

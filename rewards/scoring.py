@@ -13,7 +13,7 @@ import pandas as pd
 from pav.data.registry import backend_version
 from pav.data.schemas import DIMENSIONS, schema_of
 from pav.data.store import ItemCache, Store, content_key
-from pav.data.video import VideoDecodeError, decode_mp4
+from pav.data.video import VideoDecodeError, decode_clip
 from pav.rewards import REWARDS, SUITES, suite_rewards
 
 LOG = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def score_videos(store: Store, videos: pd.DataFrame, originals: list[str], suite
         if video["error"] is not None and not pd.isna(video["error"]):
             continue
         try:
-            clip, _ = decode_mp4(store.read_bytes(video["path"]))
+            clip, _ = decode_clip(store.read_bytes(video["path"]))
         except VideoDecodeError as e:
             base["error"] = f"{video['path']}: {e}"
             continue

@@ -7,11 +7,11 @@ from prefect import task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 
 from pav.config import IntentConfig, OperatorConfig, RunConfig
-from pav.data.records import candidates_frame, video_path
+from pav.data.records import candidates_frame, stored_video
 from pav.data.schemas import schema_of
 from pav.data.enhancers import enhancers
 from pav.data.store import ArtifactRef, Store, content_key
-from pav.data.video import decode_mp4
+from pav.data.video import decode_clip
 from pav.models.text_limit import TextLimit
 from pav.models.base_model import resolve_base_model
 from pav.models.operators import load_operator
@@ -30,6 +30,7 @@ def method_inputs(method: str, model: ArtifactRef | None, config: RunConfig, bes
     llm = is_enhancer(method)
     return {"operator": config.operator if method == "openai" else None,
             "base_model": config.train.base_model if llm and model is None else None,
+            **({"instruction": config.evaluate.base_llm_instruction} if llm and model is None else {}),
             "max_new_tokens": config.train.sampling.max_new_tokens if llm else None,
             **({"no_repeat_ngram": config.train.sampling.no_repeat_ngram, "device": config.train.sampling.device,
                 "dtype": config.train.sampling.dtype} if llm else {})}
@@ -38,7 +39,7 @@ def method_inputs(method: str, model: ArtifactRef | None, config: RunConfig, bes
 def rewrite(prompts: ArtifactRef, method: str, model: ArtifactRef | None, stage: str,
             operator: OperatorConfig | None = None, base_model: str | None = None,
             max_new_tokens: int | None = None, no_repeat_ngram: int = 0, device: str = "cpu",
-            dtype: str = "fp32", suffix: str | None = None) -> ArtifactRef:
+            dtype: str = "fp32", suffix: str | None = None, instruction: str | None = None) -> ArtifactRef:
     """The prompts a method gives the video model (models/rewriters.py), as candidates records (operator = method)."""
     frame = prompts.read()
     originals = frame["prompt"].tolist()
@@ -49,10 +50,12 @@ def rewrite(prompts: ArtifactRef, method: str, model: ArtifactRef | None, stage:
         enhancer = resolve_base_model(base_model) if model is None else Store(model.root).local_dir(model.path) / "merged"
         hold_models("llm")
     texts = rewrite_prompts(originals, method, suffix=suffix, writer=writer, enhancer=enhancer, device=device,
-                            dtype=dtype, max_new_tokens=max_new_tokens or 64, no_repeat_ngram=no_repeat_ngram)
+                            dtype=dtype, max_new_tokens=max_new_tokens or 64, no_repeat_ngram=no_repeat_ngram,
+                            instruction=instruction)
     candidates = candidates_frame(frame["prompt_id"], originals, texts, 0, method)
     name = content_key("rewrite", prompts, method, model, operator, base_model, max_new_tokens, no_repeat_ngram, dtype,
-                       *([suffix] if suffix is not None else []))
+                       *([suffix] if suffix is not None else []),
+                       *([instruction] if instruction not in (None, "booster") else []))
     return Store(prompts.root).write_table("candidates", stage, name, candidates)
 
 
@@ -104,7 +107,7 @@ def report(evaluations: ArtifactRef, aggregation: AggregationConfig, n_boot: int
     for prompt_id in evals["prompt_id"].drop_duplicates().head(samples):
         rows = evals[(evals["prompt_id"] == prompt_id) & evals["method"].isin(["original", ours])
                      & evals["error"].isna()].drop_duplicates("method")
-        clips = [(r["method"], decode_mp4(store.read_bytes(video_path(r["video_id"])))[0])
+        clips = [(r["method"], decode_clip(store.read_bytes(stored_video(store, r["video_id"])))[0])
                  for _, r in rows.iterrows()]
         if len(clips) == 2:
             frames[rows["original"].iloc[0]] = clips

@@ -1,4 +1,4 @@
-"""pav.models.generators: video generators, prompts + seeds -> videos.
+"""pav.models.generators: video and image generators, prompts + seeds -> videos (an image is a video of one frame).
 
 A backend is one file and one line in GENERATORS. Generators are loaded once per worker process
 (`load_generator` caches them) and reused across tasks and shards.
@@ -37,6 +37,8 @@ class Generator(Protocol):
 GENERATORS: dict[str, str] = {
     "sim-steady": "pav.models.generators.sim:SimSteady",
     "sim-scenic": "pav.models.generators.sim:SimScenic",
+    "sim-tags": "pav.models.generators.sim_image:SimTags",
+    "sim-prose": "pav.models.generators.sim_image:SimProse",
     "diffusers": "pav.models.generators.diffusers_video:DiffusersVideo",
     "command": "pav.models.generators.command:CommandVideo",
     "opensora": "pav.models.generators.opensora:OpenSoraVideo",

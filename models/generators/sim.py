@@ -121,6 +121,7 @@ class SimGenerator:
     version = 7
 
     name: str  # the profile, set by the registered subclasses below
+    profiles: dict[str, Profile] = PROFILES  # where its name is looked up (sim_image.py has the image models')
     text_tokens: int  # what its text encoder reads, in words and punctuation marks
 
     def __init__(self, frames: int = 16, size: int = 64, fps: float = 8.0, gpu_seconds: float = 0.0,
@@ -133,7 +134,7 @@ class SimGenerator:
             raise ValueError(f"need frames >= 1 and a size >= 16 divisible by 4, got frames={frames}, size={size}")
         if fail_first and not fail_ledger:
             raise ValueError("fail_first needs fail_ledger: a directory that remembers first attempts")
-        self.profile = PROFILES[self.name]
+        self.profile = self.profiles[self.name]
         self.frames, self.size, self.fps = frames, size, float(fps)
         self.gpu_seconds, self.fail_first, self.fail_ledger = float(gpu_seconds), set(fail_first), fail_ledger
 
