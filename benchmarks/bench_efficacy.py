@@ -1,7 +1,8 @@
 """Does the trained enhancer improve videos while keeping what the user asked for, on prompts it never saw?
 
-Trains on sim-steady and, separately, on sim-scenic (the whole pipeline of a profile, demo by default),
-then evaluates each profile's enhancers on the held-out VBench prompts and on
+Trains on sim-steady and, separately, on sim-scenic (the whole pipeline of a profile, demo by default; with
+--profile image-demo on the image models sim-tags and sim-prose), then evaluates each profile's enhancers on its
+held-out prompts (VBench's; PartiPrompts' for images) and on
 benchmarks/everyday_prompts.txt (50 everyday prompts written for this benchmark: not from VBench, not used in
 training), and each DPO-2 on the other video model for the cross-model matrix. Prints one table per seed, video
 model and prompt set, the targets with pass/fail, with several seeds the range over them, and last a JSON line.
@@ -30,7 +31,7 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from pav.config import load_config  # noqa: E402
-from pav.data.schemas import DIMENSIONS  # noqa: E402
+from pav.models.generators import GENERATORS as REGISTERED  # noqa: E402
 from pav.flows.evaluate import evaluate  # noqa: E402
 from pav.flows.pipeline import pipeline  # noqa: E402
 from pav.flows.train import held_by  # noqa: E402
@@ -43,7 +44,8 @@ EVERYDAY = Path(__file__).with_name("everyday_prompts.txt")
 # Kept-win bars of DPO-2 against each reference: the constant baselines have their own (issue: a rewrite worth an
 # LLM), every published or untuned rewriter 0.65.
 KEPT_WIN_BARS = {"original": 0.8, "best-suffix": 0.7, "booster": 0.8}
-GENERATORS = ("sim-steady", "sim-scenic")
+GENERATORS = ("sim-steady", "sim-scenic")  # the cross-model pair
+SIMULATED = tuple(name for name in REGISTERED if name.startswith("sim-"))  # video and image models
 console = Console(width=160)
 
 
@@ -70,7 +72,7 @@ def targets(evals: pd.DataFrame, aggregation) -> list[tuple[str, float, str, boo
     sft, dpo1, dpo2_overall = (float(table.loc[m, "overall"]) for m in ("sft", "dpo-1", "dpo-2"))
     rows.append(("SFT < DPO-1 <= DPO-2", dpo2_overall - sft, f"{sft:.2f} < {dpo1:.2f} <= {dpo2_overall:.2f}",
                  sft < dpo1 <= dpo2_overall))
-    for d in DIMENSIONS:
+    for d in aggregation.dimensions:
         drop = float(table.loc["dpo-2", d] / original[d] - 1)
         rows.append((f"{d} vs original", drop, ">= -0.05", drop >= -0.05))
     return rows
@@ -79,10 +81,11 @@ def targets(evals: pd.DataFrame, aggregation) -> list[tuple[str, float, str, boo
 def show(title: str, evals: pd.DataFrame, aggregation) -> list[tuple[str, float, str, bool]]:
     table = method_table(evals, aggregation, n_boot=200)
     out = Table(title=title)
-    for col in ("method", "n", *DIMENSIONS, "average", "overall", "intent"):
+    columns = (*aggregation.dimensions, "average", "overall", "intent")
+    for col in ("method", "n", *columns):
         out.add_column(col, justify="left" if col == "method" else "right")
     for _, r in table.iterrows():
-        out.add_row(r["method"], str(int(r["n"])), *(f"{r[c]:.2f}" for c in (*DIMENSIONS, "average", "overall", "intent")))
+        out.add_row(r["method"], str(int(r["n"])), *(f"{r[c]:.2f}" for c in columns))
     console.print(out)
     found = targets(evals, aggregation)
     bars = Table(title=f"{title}: targets for DPO-2")
@@ -123,11 +126,11 @@ def run_seed(args, seed: int, root: Path) -> tuple[dict, dict, dict, dict]:
                                           evolution_log=result["evolve"]["log"])
         configs[generator], trained[generator] = cfg, result
         gates[generator] = round_verdicts(f"seed {seed}, {generator}", result["train"]["stages"])
-        evaluated[(generator, "vbench")] = result["evaluate"]["evaluations"].read()
+        evaluated[(generator, cfg.evaluate.prompts.source)] = result["evaluate"]["evaluations"].read()
         for name, done in on_files.items():
             evaluated[(generator, name)] = done["evaluations"].read()
     cells = {}
-    for generator in GENERATORS if len(args.generators) == len(GENERATORS) else ():  # each DPO-2 on the other model
+    for generator in GENERATORS if set(args.generators) == set(GENERATORS) else ():  # each DPO-2 on the other model
         other = next(g for g in GENERATORS if g != generator)
         with stage_output(configs[other].store, f"efficacy-cross-{generator}-seed-{seed}"):
             crossed = evaluate(configs[other], enhancers={f"{generator}-dpo-2": trained[generator]["train"]["models"]["dpo-2"]},
@@ -135,7 +138,7 @@ def run_seed(args, seed: int, root: Path) -> tuple[dict, dict, dict, dict]:
                                evolution_log=trained[other]["evolve"]["log"])
         evals = crossed["evaluations"].read()
         cells[(f"{generator}-dpo-2", other)] = evals[evals["method"].isin(["original", f"{generator}-dpo-2"])]
-        own = evaluated[(generator, "vbench")]
+        own = evaluated[(generator, configs[generator].evaluate.prompts.source)]
         own = own[own["method"].isin(["original", "dpo-2"])].replace({"method": {"dpo-2": f"{generator}-dpo-2"}})
         cells[(f"{generator}-dpo-2", generator)] = own
     return evaluated, configs, cells, gates
@@ -183,8 +186,9 @@ def main() -> None:
     parser.add_argument("--set", dest="sets", action="append", default=[], help="config override, repeatable")
     parser.add_argument("--prompts", action="append", default=[], help="a further prompt file (one a line) to evaluate "
                         "on besides VBench and the everyday prompts, e.g. prompts you wrote after training; repeatable")
-    parser.add_argument("--generators", nargs="+", default=list(GENERATORS), choices=GENERATORS,
-                        help="video models to train on (the cross-model matrix needs both)")
+    parser.add_argument("--generators", nargs="+", default=list(GENERATORS), choices=SIMULATED,
+                        help="video (or, with --profile image-demo, image) models to train on (the cross-model "
+                             "matrix needs both video models)")
     args = parser.parse_args()
     watch()  # a killed benchmark leaves no Prefect API server behind (pav/reaper.py)
     names = [Path(f).stem for f in args.prompts]

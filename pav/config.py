@@ -172,6 +172,8 @@ class EvaluateConfig(Section):
         description="Baselines to compare (best-suffix needs the data engine's evolution log in the store)")
     booster: str = Field("high quality, highly detailed, cinematic lighting, 4k",
                          description="The booster baseline: phrases users append to every prompt by hand")
+    promptist: str | None = Field(None, description="Promptist's checkpoint (microsoft/Promptist or a local copy), "
+                                                    "for the promptist baseline: the image rewriter the paper beats")
     base_llm_instruction: Literal[INSTRUCTION_NAMES] = Field(  # type: ignore[valid-type]
         "booster", description="What the untuned LLM baseline (base-llm) is told: booster (the paper's video "
                                "instruction), short, or short-image for an image model")

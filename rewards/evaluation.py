@@ -17,7 +17,7 @@ from pav.rewards.specificity import specificity
 
 STAGES = ("original", "sft", "dpo-1", "dpo-2")
 # Methods that are not trained enhancers: constant suffixes, published rewrites, untuned LLMs.
-BASELINES = ("best-suffix", "booster", "gpt4-upsampler", "wan-extender", "base-llm", "openai")
+BASELINES = ("best-suffix", "booster", "gpt4-upsampler", "wan-extender", "base-llm", "openai", "promptist")
 TIE = 1e-9  # |overall difference| below this is a tie
 _KEY = ["prompt_id", "seed"]
 

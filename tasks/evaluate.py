@@ -27,6 +27,8 @@ def method_inputs(method: str, model: ArtifactRef | None, config: RunConfig, bes
     """The settings a method's rewrite depends on, and nothing else, so unrelated changes stay cached."""
     if method in SUFFIXES:
         return {"suffix": best_suffix if method == "best-suffix" else config.evaluate.booster}
+    if method == "promptist":
+        return {"promptist": config.evaluate.promptist, "device": config.train.sampling.device}
     llm = is_enhancer(method)
     return {"operator": config.operator if method == "openai" else None,
             "base_model": config.train.base_model if llm and model is None else None,
@@ -39,7 +41,8 @@ def method_inputs(method: str, model: ArtifactRef | None, config: RunConfig, bes
 def rewrite(prompts: ArtifactRef, method: str, model: ArtifactRef | None, stage: str,
             operator: OperatorConfig | None = None, base_model: str | None = None,
             max_new_tokens: int | None = None, no_repeat_ngram: int = 0, device: str = "cpu",
-            dtype: str = "fp32", suffix: str | None = None, instruction: str | None = None) -> ArtifactRef:
+            dtype: str = "fp32", suffix: str | None = None, instruction: str | None = None,
+            promptist: str | None = None) -> ArtifactRef:
     """The prompts a method gives the video model (models/rewriters.py), as candidates records (operator = method)."""
     frame = prompts.read()
     originals = frame["prompt"].tolist()
@@ -51,11 +54,12 @@ def rewrite(prompts: ArtifactRef, method: str, model: ArtifactRef | None, stage:
         hold_models("llm")
     texts = rewrite_prompts(originals, method, suffix=suffix, writer=writer, enhancer=enhancer, device=device,
                             dtype=dtype, max_new_tokens=max_new_tokens or 64, no_repeat_ngram=no_repeat_ngram,
-                            instruction=instruction)
+                            instruction=instruction, promptist=promptist)
     candidates = candidates_frame(frame["prompt_id"], originals, texts, 0, method)
     name = content_key("rewrite", prompts, method, model, operator, base_model, max_new_tokens, no_repeat_ngram, dtype,
                        *([suffix] if suffix is not None else []),
-                       *([instruction] if instruction not in (None, "booster") else []))
+                       *([instruction] if instruction not in (None, "booster") else []),
+                       *([promptist] if promptist else []))
     return Store(prompts.root).write_table("candidates", stage, name, candidates)
 
 

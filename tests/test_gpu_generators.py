@@ -271,11 +271,11 @@ def test_each_pipeline_gets_only_the_arguments_it_takes():
     # HunyuanVideo-1.5 takes guidance from its guider: passing guidance_scale to its call would fail every video
     import diffusers
 
-    from pav.models.generators.diffusers_video import _call_parameters
-    hunyuan = _call_parameters(diffusers.HunyuanVideo15Pipeline)
+    from pav.models.generators.diffusers_video import call_parameters
+    hunyuan = call_parameters(diffusers.HunyuanVideo15Pipeline)
     assert hunyuan is not None and "guidance_scale" not in hunyuan and {"num_frames", "height"} <= hunyuan
-    assert "guidance_scale" in _call_parameters(diffusers.WanPipeline)
-    assert "guidance_scale" in _call_parameters(diffusers.LTXPipeline)
+    assert "guidance_scale" in call_parameters(diffusers.WanPipeline)
+    assert "guidance_scale" in call_parameters(diffusers.LTXPipeline)
 
 
 def test_shapes_a_pipeline_would_round_or_reject_are_one_clear_error(wan):
@@ -286,3 +286,37 @@ def test_shapes_a_pipeline_would_round_or_reject_are_one_clear_error(wan):
         load_generator("diffusers", dict(model=wan, pipeline="LTXPipeline", num_frames=49, height=480, width=720))
     gen = load_generator("diffusers", dict(model=wan, num_frames=5, **TINY))
     assert gen.generate(PROMPTS[:1], [1])[0].frames.shape[0] == 5  # the record's count is the rendered one
+
+
+@pytest.fixture(scope="module")
+def tiny_sd(tmp_path_factory):
+    from tiny_vision import save_tiny_sd
+
+    path = tmp_path_factory.mktemp("sd")
+    save_tiny_sd(path)
+    return str(path)
+
+
+def test_an_sd_style_pipeline_renders_images_through_the_generic_image_loader(tiny_sd, tmp_path):
+    from pav.data.store import Store
+    from pav.models.generators import text_limit
+    from pav.models.rendering import render
+
+    options = dict(model=tiny_sd, torch_dtype="fp32", device="cpu", height=32, width=32, num_inference_steps=2,
+                   batch_size=2)
+    model = load_generator("diffusers-image", options)
+    assert type(model.pipe).__name__ == "StableDiffusionPipeline"  # what AutoPipelineForText2Image read
+    images = model.generate(PROMPTS, [0, 1, 0])
+    assert all(v.error is None and v.frames.shape == (1, 32, 32, 3) and v.frames.dtype == np.uint8 for v in images)
+    assert _diff(images[0].frames, images[2].frames) > 0  # the prompt matters
+    again = load_generator("diffusers-image", {**options, "batch_size": 1}).generate(PROMPTS[:1], [0])[0]
+    assert _diff(again.frames, images[0].frames) <= 2  # a seed's image, whatever the batch (fp32 on one CPU)
+    limit = text_limit("diffusers-image", options)
+    assert limit.max_tokens == 77 and limit.tokenizer == f"{tiny_sd}::tokenizer"
+
+    # Through the store: kept once as a lossless PNG, read back as rendered.
+    frame, counts = render(Store(str(tmp_path)), "diffusers-image", options, PROMPTS[:2], [0, 1])
+    assert counts == {"rendered": 2, "reused": 0} and frame["path"].str.endswith(".png").all()
+    assert (frame["frames"] == 1).all()
+    with pytest.raises(ValueError, match="not a diffusers pipeline class"):
+        load_generator("diffusers-image", {**options, "pipeline": "NoSuchPipeline"})

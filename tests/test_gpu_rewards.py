@@ -213,3 +213,28 @@ def test_videoscore_reads_as_many_frames_as_its_version_was_trained_on(videoscor
     assert counts == {16: 16, 48: 48}
     with pytest.raises(ValueError, match="frames must be >= 1"):
         load_reward("videoscore", dict(model=str(videoscore_dir), device="cpu", frames=0))
+
+
+def test_pickscore_is_the_scaled_cosine_of_the_released_inference(clip_dir):
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, (1, 40, 40, 3), dtype=np.uint8)
+    videos = [image, *_videos()[:2]]
+    reward = load_reward("pickscore", dict(model=str(clip_dir), processor=str(clip_dir), device="cpu", batch_size=2))
+    scores = _values(reward.score(videos, PROMPTS), "pickscore")
+    assert np.isfinite(scores).all() and len(set(np.round(scores, 5))) == 3
+
+    # Reference: the released code on one image: normalised embeddings, logit_scale.exp() x their dot product.
+    clip = CLIPModel.from_pretrained(clip_dir)
+    pixels = reward.processor(images=[image[0]], return_tensors="pt")["pixel_values"]
+    tokens = reward.tokenizer([PROMPTS[0]], padding=True, truncation=True, max_length=77, return_tensors="pt")
+    with torch.no_grad():
+        img = clip.get_image_features(pixel_values=pixels).pooler_output
+        txt = clip.get_text_features(**tokens).pooler_output
+        img, txt = img / img.norm(dim=-1, keepdim=True), txt / txt.norm(dim=-1, keepdim=True)
+        expected = clip.logit_scale.exp() * (img @ txt.T)[0, 0]
+    assert scores[0] == pytest.approx(float(expected), abs=1e-4)
+    # A video's score is its 4 released frames' mean, whatever the batch.
+    alone = reward.score(videos[1:2], PROMPTS[1:2])[0]["pickscore"]
+    assert alone == pytest.approx(scores[1], abs=1e-4)
+    assert abs(scores[1]) <= float(clip.logit_scale.detach().exp()) + 1e-4
+    unload_rewards()

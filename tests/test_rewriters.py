@@ -42,3 +42,32 @@ def test_an_enhancer_rewrites_greedily_as_pav_enhance_does():
     assert sum(ENHANCER_STYLE.split(",")[0] in t for t in texts) >= 2  # it learnt its pairs' ending
     with pytest.raises(ValueError, match="needs a trained model or a base model"):
         rewrite_prompts(ORIGINALS, "sft")
+
+
+def test_promptist_rewrites_as_its_released_demo_decodes(tmp_path):
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from tiny_models import tiny_tokenizer
+
+    tokenizer = tiny_tokenizer()
+    torch.manual_seed(0)
+    GPT2LMHeadModel(GPT2Config(vocab_size=len(tokenizer), n_positions=256, n_embd=32, n_layer=2, n_head=4,
+                               eos_token_id=tokenizer.eos_token_id, bos_token_id=tokenizer.eos_token_id)
+                    ).save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    originals = ["a red cat", "a dog running in the city at night"]
+    rewrites = rewrite_prompts(originals, "promptist", promptist=str(tmp_path))
+    assert len(rewrites) == 2 and all(isinstance(r, str) and r for r in rewrites)
+
+    # The release: "<prompt> Rephrase:", 8 beams, length penalty -1, the best beam's continuation.
+    model = GPT2LMHeadModel.from_pretrained(tmp_path).eval()
+    ids = tokenizer("a red cat Rephrase:", return_tensors="pt").input_ids
+    with torch.no_grad():
+        best = model.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False, max_new_tokens=75,
+                              num_beams=8, eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.eos_token_id,
+                              length_penalty=-1.0)
+    expected = tokenizer.decode(best[0, ids.shape[1]:], skip_special_tokens=True).strip() or "a red cat"
+    assert rewrite_prompts(originals[:1], "promptist", promptist=str(tmp_path)) == [expected]
+    assert not is_enhancer("promptist")
+    with pytest.raises(ValueError, match="evaluate.promptist"):
+        rewrite_prompts(originals, "promptist")

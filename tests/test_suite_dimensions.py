@@ -75,3 +75,11 @@ def test_evaluation_tables_and_report_carry_the_suites_dimensions(judged):
     assert set(OWN) <= set(evals.columns) and not set(DIMENSIONS[1:]) & set(evals.columns)
     report = Store(cfg.store).read_bytes(evaluated["report"]["markdown"]).decode()
     assert "| MQ |" in report and "own dimensions (VQ, MQ, TA)" in report
+
+
+def test_dpo_filter_weighs_the_suites_dimensions_unless_it_names_its_own(judged):
+    cfg, _, _ = judged
+    assert cfg.train.dpo_aggregation.dimensions == tuple(OWN)
+    named = load_config("quick", ["rewards.suite=http", "rewards.options={http: {url: 'http://x', dimensions: [a, b]}}",
+                                  "train.dpo_aggregation={suite_dimensions: [a], weights: {a: 2}}"])
+    assert named.rewards.aggregation.dimensions == ("a", "b") and named.train.dpo_aggregation.dimensions == ("a",)

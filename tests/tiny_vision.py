@@ -11,6 +11,8 @@ from transformers import (
     CLIPConfig,
     CLIPImageProcessorPil,
     CLIPModel,
+    CLIPTextConfig,
+    CLIPTextModel,
     Idefics2Config,
     Idefics2ImageProcessorPil,
     Idefics2Processor,
@@ -135,7 +137,7 @@ def save_tiny_cogvideox(path: Path) -> None:
     )
     CogVideoXPipeline(
         tokenizer=tokenizer, text_encoder=tiny_t5_encoder(len(tokenizer)), vae=vae, transformer=transformer,
-        scheduler=DDIMScheduler(),
+        scheduler=DDIMScheduler(clip_sample=False, set_alpha_to_one=False, steps_offset=1),
     ).save_pretrained(path)
 
 
@@ -181,4 +183,28 @@ def save_tiny_ltx(path: Path) -> None:
     LTXPipeline(
         tokenizer=tokenizer, text_encoder=tiny_t5_encoder(len(tokenizer)), vae=vae, transformer=transformer,
         scheduler=FlowMatchEulerDiscreteScheduler(),
+    ).save_pretrained(path)
+
+
+def save_tiny_sd(path: Path) -> None:
+    """A tiny Stable Diffusion (1.5-style) text-to-image pipeline (32x32 pixels, CLIP text encoder of 77 tokens)
+    saved at `path`, without a safety checker."""
+    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionPipeline, UNet2DConditionModel
+
+    tokenizer = word_tokenizer("<|startoftext|>", "<|endoftext|>", "<|endoftext|>", "<|endoftext|>", 77)
+    ids = tokenizer.convert_tokens_to_ids
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(
+        block_out_channels=(4, 8), layers_per_block=1, sample_size=16, in_channels=4, out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"), up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        cross_attention_dim=32, norm_num_groups=2)
+    vae = AutoencoderKL(block_out_channels=[4, 8], in_channels=3, out_channels=3, latent_channels=4, norm_num_groups=2,
+                        down_block_types=["DownEncoderBlock2D"] * 2, up_block_types=["UpDecoderBlock2D"] * 2)
+    text = CLIPTextModel(CLIPTextConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=37,
+                                        num_hidden_layers=2, num_attention_heads=4, max_position_embeddings=77,
+                                        bos_token_id=ids("<|startoftext|>"), eos_token_id=ids("<|endoftext|>"),
+                                        pad_token_id=ids("<|endoftext|>")))
+    StableDiffusionPipeline(
+        vae=vae, text_encoder=text, tokenizer=tokenizer, unet=unet, scheduler=DDIMScheduler(clip_sample=False, set_alpha_to_one=False, steps_offset=1),
+        safety_checker=None, feature_extractor=None, requires_safety_checker=False,
     ).save_pretrained(path)

@@ -40,6 +40,7 @@ GENERATORS: dict[str, str] = {
     "sim-tags": "pav.models.generators.sim_image:SimTags",
     "sim-prose": "pav.models.generators.sim_image:SimProse",
     "diffusers": "pav.models.generators.diffusers_video:DiffusersVideo",
+    "diffusers-image": "pav.models.generators.diffusers_image:DiffusersImage",
     "command": "pav.models.generators.command:CommandVideo",
     "opensora": "pav.models.generators.opensora:OpenSoraVideo",
 }

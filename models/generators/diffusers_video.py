@@ -58,7 +58,7 @@ class DiffusersVideo:
             component_dtypes=component_dtypes or {}, scheduler=scheduler or {},
         )
         self.device, self.batch_size = device, batch_size
-        check_shape(_class_name(model, pipeline), num_frames, height, width)  # before loading gigabytes
+        check_shape(pipeline_class_name(model, pipeline), num_frames, height, width)  # before loading gigabytes
         self.pipe = _pipeline_class(pipeline).from_pretrained(model, dtype=dtype)
         self.pipe.set_progress_bar_config(disable=True)
         check_shape(type(self.pipe).__name__, num_frames, height, width)
@@ -68,8 +68,8 @@ class DiffusersVideo:
                 raise ValueError(f"component_dtypes: {type(self.pipe).__name__} has no model component {name!r}")
             component.to(to_torch_dtype(component_dtype))
         if scheduler:
-            self.pipe.scheduler = _scheduler(self.pipe.scheduler, dict(scheduler))
-        self.accepted = _call_parameters(type(self.pipe))
+            self.pipe.scheduler = rebuilt_scheduler(self.pipe.scheduler, dict(scheduler))
+        self.accepted = call_parameters(type(self.pipe))
         if self.accepted is not None and "guidance_scale" not in self.accepted and "guider" in self.pipe.components:
             # HunyuanVideo-1.5 and modular pipelines take guidance from their guider, not from the call
             self.pipe.register_modules(guider=self.pipe.guider.new(guidance_scale=guidance_scale))
@@ -85,7 +85,7 @@ class DiffusersVideo:
         """What the pipeline's text encoder reads: its call's `max_sequence_length` (the option in call_kwargs,
         else the pipeline's default: CogVideoX 226, LTX 128, Wan 512), in tokens of the model's tokenizer/. None
         where the pipeline has no such limit or its class cannot be read here."""
-        class_name = _class_name(options.get("model", ""), options.get("pipeline"))
+        class_name = pipeline_class_name(options.get("model", ""), options.get("pipeline"))
         pipeline = getattr(diffusers, class_name, None) if class_name else None
         if pipeline is None:
             return None
@@ -132,7 +132,7 @@ def check_shape(class_name: str | None, num_frames: int, height: int, width: int
         raise ValueError(f"{class_name} needs height and width divisible by {multiple}, got {height}x{width}")
 
 
-def _class_name(model: str, pipeline: str | None) -> str | None:
+def pipeline_class_name(model: str, pipeline: str | None) -> str | None:
     """The pipeline class a model will load as, from its model_index.json where that is at hand."""
     if pipeline:
         return pipeline
@@ -142,7 +142,7 @@ def _class_name(model: str, pipeline: str | None) -> str | None:
         return None
 
 
-def _scheduler(current: Any, settings: dict[str, Any]) -> Any:
+def rebuilt_scheduler(current: Any, settings: dict[str, Any]) -> Any:
     """The pipeline's scheduler rebuilt from its config with `settings` over it (of class settings["class"])."""
     name = settings.pop("class", None)
     cls = getattr(diffusers, name, None) if name else type(current)
@@ -154,7 +154,7 @@ def _scheduler(current: Any, settings: dict[str, Any]) -> Any:
     return cls.from_config(current.config, **settings)
 
 
-def _call_parameters(cls: type) -> set[str] | None:
+def call_parameters(cls: type) -> set[str] | None:
     """The keyword arguments a pipeline's __call__ takes (None: it takes any)."""
     params = inspect.signature(cls.__call__).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
