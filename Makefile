@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 PROFILE ?= demo
 
-.PHONY: install demo quick test test-fast clean
+.PHONY: install demo quick image-demo test test-fast clean
 
 install: $(VENV)/.installed
 
@@ -29,6 +29,10 @@ demo: install
 
 quick:
 	$(MAKE) demo PROFILE=quick
+
+# The paper's text-to-image row on the embedded default (a simulated image model, weight-free image judges).
+image-demo:
+	$(MAKE) demo PROFILE=image-demo
 
 test: install
 	$(BIN)/python -m pytest -q

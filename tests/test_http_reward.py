@@ -17,7 +17,7 @@ import pytest
 
 from pav.data.schemas import DIMENSIONS
 from pav.data.store import Store
-from pav.data.video import decode_mp4
+from pav.data.video import decode_clip
 from pav.rewards.http_judge import HttpReward
 from pav.models.rendering import render
 from pav.rewards.scoring import score_videos
@@ -34,6 +34,7 @@ class JudgeServer:
         self.answer = answer or (lambda frames, _: dict.fromkeys(DIMENSIONS, 1 + 3 * float(frames.mean()) / 255))
         self.requests: list[tuple[str, str | None]] = []  # (prompt, Authorization)
         self.busy_seen: set[str] = set()
+        self.media: list[str] = []  # the content type of each video (or image) that arrived
         self.slow_s = slow_s
         server = self
 
@@ -56,7 +57,8 @@ class JudgeServer:
                     time.sleep(server.slow_s)
                 if "partial" in prompt:
                     return self._send(200, b'{"tc": 2.0}')
-                frames, _ = decode_mp4(fields["video"])
+                frames, _ = decode_clip(fields["video"])
+                server.media.append(parts.get_payload()[-1].get_content_type())
                 self._send(200, json.dumps({"scores": server.answer(frames, prompt), "model": "in-house"}).encode())
 
             def _send(self, status: int, body: bytes):
@@ -104,6 +106,18 @@ def test_scores_arrive_a_503_is_retried_and_a_timeout_is_recorded_then_redone(se
     assert counts == {"scored": 1, "reused": 2} and [p for p, _ in server.requests] == ["a slow river at dusk"]
     assert 1 < again.iloc[2]["vq"] < 4 and pd.isna(again.iloc[2]["error"])
     assert KEY not in json.dumps(options) and KEY not in again.to_json()  # the key is read, never stored
+
+
+def test_an_image_goes_to_the_server_as_a_png_and_arrives_whole(server, tmp_path):
+    store = Store(str(tmp_path))
+    prompts = ["a red fox in a snowy field", "a yellow bus"]
+    images, _ = render(store, "sim-tags", {"size": 32}, prompts, [0, 0])
+    scores, counts = score_videos(store, images, prompts, "http", {"http": {"url": server.url}})
+    assert counts == {"scored": 2, "reused": 0} and scores["error"].isna().all()
+    assert server.media == ["image/png"] * 2
+    for i, path in enumerate(images["path"]):  # scored from the pixels the model drew (PNG: lossless)
+        pixels = decode_clip(store.read_bytes(path))[0]
+        assert scores.iloc[i]["vq"] == pytest.approx(1 + 3 * float(pixels.mean()) / 255)
 
 
 def test_bad_answers_and_settings_are_clear(server, monkeypatch):

@@ -12,7 +12,8 @@ import torch
 
 from pav.data.precision import torch_dtype as to_torch_dtype
 from pav.models.generators import Video
-from pav.models.generators.diffusers_video import call_parameters, pipeline_class_name, rebuilt_scheduler
+from pav.models.generators.diffusers_video import (call_parameters, pipeline_batches, pipeline_class_name,
+                                                   rebuilt_scheduler)
 from pav.models.text_limit import TextLimit
 
 CLIP_TOKENS = 77  # what a CLIP text encoder reads (SD 1.5, SDXL), and the pooled encoder of SD3 and FLUX
@@ -72,19 +73,10 @@ class DiffusersImage:
 
     @torch.no_grad()
     def generate(self, prompts: Sequence[str], seeds: Sequence[int]) -> list[Video]:
-        if len(prompts) != len(seeds):
-            raise ValueError(f"{len(prompts)} prompts but {len(seeds)} seeds")
         o = self.options
-        images = []
-        for start in range(0, len(prompts), self.batch_size):
-            batch = list(prompts[start:start + self.batch_size])
-            # CPU generators: the same seed gives the same initial noise on any device and in any batch.
-            generators = [torch.Generator("cpu").manual_seed(int(s)) for s in seeds[start:start + self.batch_size]]
-            call = dict(negative_prompt=[o["negative_prompt"]] * len(batch) if o["negative_prompt"] else None,
-                        height=o["height"], width=o["width"], num_inference_steps=o["num_inference_steps"],
-                        guidance_scale=o["guidance_scale"])
-            call = {k: v for k, v in call.items() if self.accepted is None or k in self.accepted}
-            out = self.pipe(prompt=batch, generator=generators, output_type="np", **call, **o["call_kwargs"]).images
-            for image in np.asarray(out):
-                images.append(Video(frames=(image[None] * 255).round().clip(0, 255).astype(np.uint8), fps=1.0))
-        return images
+        call = dict(negative_prompt=o["negative_prompt"], height=o["height"], width=o["width"],
+                    num_inference_steps=o["num_inference_steps"], guidance_scale=o["guidance_scale"])
+        return [Video(frames=(image[None] * 255).round().clip(0, 255).astype(np.uint8), fps=1.0)
+                for out in pipeline_batches(self.pipe, prompts, seeds, self.batch_size, call, self.accepted,
+                                            o["call_kwargs"])
+                for image in np.asarray(out.images)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import diffusers
 import numpy as np
@@ -100,22 +100,29 @@ class DiffusersVideo:
 
     @torch.no_grad()
     def generate(self, prompts: Sequence[str], seeds: Sequence[int]) -> list[Video]:
-        if len(prompts) != len(seeds):
-            raise ValueError(f"{len(prompts)} prompts but {len(seeds)} seeds")
         o = self.options
-        videos = []
-        for start in range(0, len(prompts), self.batch_size):
-            batch = list(prompts[start : start + self.batch_size])
-            # CPU generators: the same seed gives the same initial noise on any device and in any batch.
-            generators = [torch.Generator("cpu").manual_seed(int(s)) for s in seeds[start : start + self.batch_size]]
-            call = dict(negative_prompt=[o["negative_prompt"]] * len(batch) if o["negative_prompt"] else None,
-                        num_frames=o["num_frames"], height=o["height"], width=o["width"],
-                        num_inference_steps=o["num_inference_steps"], guidance_scale=o["guidance_scale"])
-            call = {k: v for k, v in call.items() if self.accepted is None or k in self.accepted}
-            frames = self.pipe(prompt=batch, generator=generators, output_type="np", **call, **o["call_kwargs"]).frames
-            for clip in np.asarray(frames):
-                videos.append(Video(frames=(clip * 255).round().clip(0, 255).astype(np.uint8), fps=o["fps"]))
-        return videos
+        call = dict(negative_prompt=o["negative_prompt"], num_frames=o["num_frames"], height=o["height"],
+                    width=o["width"], num_inference_steps=o["num_inference_steps"], guidance_scale=o["guidance_scale"])
+        return [Video(frames=(clip * 255).round().clip(0, 255).astype(np.uint8), fps=o["fps"])
+                for out in pipeline_batches(self.pipe, prompts, seeds, self.batch_size, call, self.accepted,
+                                            o["call_kwargs"])
+                for clip in np.asarray(out.frames)]
+
+
+def pipeline_batches(pipe: Any, prompts: Sequence[str], seeds: Sequence[int], batch_size: int, call: dict[str, Any],
+                     accepted: set[str] | None, call_kwargs: dict[str, Any]) -> Iterator[Any]:
+    """The pipeline's output for each batch of prompts, with one seeded CPU generator per prompt (the same seed gives
+    the same initial noise on any device and in any batch), passing only the arguments of `call` the pipeline takes
+    (`accepted`, None: any); an empty negative prompt is none."""
+    if len(prompts) != len(seeds):
+        raise ValueError(f"{len(prompts)} prompts but {len(seeds)} seeds")
+    call = {k: v for k, v in call.items() if accepted is None or k in accepted}
+    negative = call.pop("negative_prompt", None)
+    for start in range(0, len(prompts), batch_size):
+        batch = list(prompts[start:start + batch_size])
+        generators = [torch.Generator("cpu").manual_seed(int(s)) for s in seeds[start:start + batch_size]]
+        yield pipe(prompt=batch, generator=generators, output_type="np", **call, **call_kwargs,
+                   **({"negative_prompt": [negative] * len(batch)} if negative else {}))
 
 
 def check_shape(class_name: str | None, num_frames: int, height: int, width: int) -> None:
