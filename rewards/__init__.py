@@ -40,6 +40,7 @@ REWARDS: dict[str, str] = {
     "laion-aesthetic": "pav.rewards.laion_aesthetic:LaionAesthetic",
     "mps": "pav.rewards.mps:Mps",
     "pickscore": "pav.rewards.pickscore:PickScore",
+    "hpsv2": "pav.rewards.hpsv2:Hpsv2",
     "http": "pav.rewards.http_judge:HttpReward",
 }
 
@@ -53,14 +54,14 @@ SUITES: dict[str, list[str]] = {
     # Image models (a generator of one frame): the weight-free stand-ins of HPSv2, ImageReward, PickScore and the
     # LAION aesthetic, judged on their published bands (rewards.aggregate.JUDGE_BANDS).
     "cv-image": ["cv-image"],
-    # Real image judges on GPU workers: PickScore and the LAION aesthetic (HPSv2 and ImageReward are not backends
+    # Real image judges on GPU workers: HPSv2.1, PickScore and the LAION aesthetic (ImageReward is not a backend
     # yet: docs/real-models.md says why).
-    "gpu-image": ["pickscore", "laion-aesthetic"],
+    "gpu-image": ["hpsv2", "pickscore", "laion-aesthetic"],
 }
 
 # The dimensions of each suite that does not score the paper's seven (the config reads them without loading a
 # model; suite_rewards checks them against what its rewards provide). A reward server names its own in its options.
-SUITE_DIMENSIONS: dict[str, tuple[str, ...]] = {"cv-image": IMAGE_SUITE_DIMENSIONS, "gpu-image": ("pickscore", "aesthetic")}
+SUITE_DIMENSIONS: dict[str, tuple[str, ...]] = {"cv-image": IMAGE_SUITE_DIMENSIONS, "gpu-image": ("hps", "pickscore", "aesthetic")}
 
 _loaded = Loaded(REWARDS, "reward")  # per-process model cache
 

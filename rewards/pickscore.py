@@ -11,7 +11,8 @@ import numpy as np
 import torch
 from transformers import AutoImageProcessor, AutoTokenizer, CLIPModel
 
-from pav.rewards import IMAGE_BACKEND, IMAGE_FRAMES, batches, released_frames
+from pav.rewards import IMAGE_BACKEND, batches
+from pav.rewards.clip_scores import mean_cosines
 from pav.rewards.weights import dtype_from
 
 PROCESSOR = "laion/CLIP-ViT-H-14-laion2B-s32B-b79K"  # the released code's processor and tokenizer
@@ -35,14 +36,8 @@ class PickScore:
     def score(self, videos: Sequence[np.ndarray], prompts: Sequence[str]) -> list[dict[str, float]]:
         out = []
         for chunk, texts in batches(videos, prompts, self.batch_size):
-            frames = [v[:1] if len(v) == 1 else released_frames(v, IMAGE_FRAMES) for v in chunk]
-            pixels = self.processor(images=[f for v in frames for f in v], return_tensors="pt")["pixel_values"]
-            image = self.model.get_image_features(pixel_values=pixels.to(self.device, self.model.dtype)).pooler_output
             tokens = self.tokenizer(texts, padding=True, truncation=True, max_length=77, return_tensors="pt")
             text = self.model.get_text_features(**tokens.to(self.device)).pooler_output
-            image = image.float() / image.float().norm(dim=-1, keepdim=True)
-            text = text.float() / text.float().norm(dim=-1, keepdim=True)
-            scale = self.model.logit_scale.exp().float()
-            parts = torch.split(image, [len(f) for f in frames])  # each item's frames
-            out += [{"pickscore": float(scale * (part @ text[i]).mean())} for i, part in enumerate(parts)]
+            scale = float(self.model.logit_scale.exp())
+            out += [{"pickscore": scale * c} for c in mean_cosines(self.model, self.processor, chunk, text)]
         return out

@@ -238,3 +238,85 @@ def test_pickscore_is_the_scaled_cosine_of_the_released_inference(clip_dir):
     assert alone == pytest.approx(scores[1], abs=1e-4)
     assert abs(scores[1]) <= float(clip.logit_scale.detach().exp()) + 1e-4
     unload_rewards()
+
+
+def released_open_clip():
+    """The open_clip package bundled with HPSv2's release (`pip install --no-deps hpsv2`, as `make install` does),
+    imported from its folder without running its __init__: that imports torchvision, which does not load against
+    the CPU torch build here, for transforms these tests do not use (the one symbol its model code imports from
+    torchvision, a frozen batch norm for ResNet towers, is stood in for)."""
+    import importlib
+    import importlib.util
+    import sys
+    import types
+    from pathlib import Path
+
+    import transformers  # noqa: F401  (imported before the stand-in, which it would otherwise probe)
+
+    found = importlib.util.find_spec("hpsv2")
+    if found is None:
+        pytest.fail("hpsv2 is not installed: `make install` installs it (--no-deps) for this test")
+    if "oc_released" not in sys.modules:
+        package = types.ModuleType("oc_released")
+        package.__path__ = [str(Path(found.submodule_search_locations[0]) / "src" / "open_clip")]
+        misc = types.ModuleType("torchvision.ops.misc")
+        misc.FrozenBatchNorm2d = type("FrozenBatchNorm2d", (torch.nn.Module,), {})
+        stand_in = {"torchvision": types.ModuleType("torchvision"), "torchvision.ops": types.ModuleType("torchvision.ops"),
+                    "torchvision.ops.misc": misc}
+        before = {name: sys.modules.get(name) for name in stand_in}
+        sys.modules.update({"oc_released": package, **stand_in})
+        try:
+            importlib.import_module("oc_released.model")
+        finally:
+            for name, module in before.items():
+                if module is None:
+                    sys.modules.pop(name, None)
+                else:
+                    sys.modules[name] = module
+    return sys.modules["oc_released.model"]
+
+
+def test_hpsv2_reads_the_released_open_clip_checkpoint_and_scores_its_cosine(clip_dir, tmp_path):
+    from transformers import CLIPConfig
+
+    from pav.rewards.hpsv2 import open_clip_to_transformers
+
+    # A tiny open_clip ViT CLIP of the release's code, shaped like the tiny transformers CLIP (GELU, as ViT-H/14).
+    torch.manual_seed(4)
+    released = released_open_clip().CLIP(
+        embed_dim=16, vision_cfg=dict(image_size=32, layers=2, width=32, head_width=8, patch_size=8),
+        text_cfg=dict(context_length=16, vocab_size=CLIPConfig.from_pretrained(clip_dir).text_config.vocab_size,
+                      width=32, heads=4, layers=2)).eval()
+    with torch.no_grad():
+        for p in released.parameters():  # away from the init's zeros and ones, so every weight matters
+            p.add_(0.02 * torch.randn_like(p))
+    torch.save({"state_dict": released.state_dict()}, tmp_path / "HPS_v2.1_compressed.pt")  # as released
+    tiny = CLIPConfig.from_pretrained(clip_dir)  # the same CLIP, with open_clip ViT-H/14's GELU, MLP ratio and eps
+    for tower in (tiny.text_config, tiny.vision_config):
+        tower.hidden_act, tower.intermediate_size, tower.layer_norm_eps = "gelu", 4 * tower.hidden_size, 1e-5
+    arch = tmp_path / "hps-clip"
+    tiny.save_pretrained(arch)
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "preprocessor_config.json"):
+        if (clip_dir / name).is_file():
+            (arch / name).write_bytes((clip_dir / name).read_bytes())
+
+    reward = load_reward("hpsv2", dict(checkpoint=str(tmp_path / "HPS_v2.1_compressed.pt"),
+                                       clip_model=str(arch), device="cpu", batch_size=2))
+    rng = np.random.default_rng(5)
+    image = rng.integers(0, 256, (1, 40, 40, 3), dtype=np.uint8)
+    videos = [image, *_videos()[:2]]
+    scores = _values(reward.score(videos, PROMPTS), "hps")
+    assert np.isfinite(scores).all() and np.all(np.abs(scores) <= 1 + 1e-5) and len(set(np.round(scores, 5))) == 3
+
+    # The release (img_score.py): open_clip's normalised image and text features and their dot product; both pool
+    # the text at its highest token id (CLIP's end-of-text token in the real vocabulary).
+    pixels = reward.processor(images=[image[0]], return_tensors="pt")["pixel_values"]
+    ids = reward.tokenizer(PROMPTS[:1], padding="max_length", truncation=True, max_length=16,
+                           return_tensors="pt").input_ids
+    with torch.no_grad():
+        img = released.encode_image(pixels, normalize=True)
+        txt = released.encode_text(ids, normalize=True)
+    assert scores[0] == pytest.approx(float((img @ txt.T)[0, 0]), abs=1e-4)
+    assert float(reward.model.logit_scale.detach()) == pytest.approx(float(released.logit_scale.detach()), abs=1e-6)
+    assert open_clip_to_transformers({"state_dict": {"attn_mask": torch.zeros(2)}}) == {}
+    unload_rewards()
