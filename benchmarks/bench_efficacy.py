@@ -37,6 +37,7 @@ from pav.flows.pipeline import pipeline  # noqa: E402
 from pav.flows.train import held_by  # noqa: E402
 from pav.progress import stage_output  # noqa: E402
 from pav.reaper import watch  # noqa: E402
+from pav.rewards.aggregate import normalised  # noqa: E402
 from pav.rewards.evaluation import cross_model_matrix, method_table, references, win_rates  # noqa: E402
 from pav.rewards.specificity import specificity  # noqa: E402
 
@@ -72,8 +73,10 @@ def targets(evals: pd.DataFrame, aggregation) -> list[tuple[str, float, str, boo
     sft, dpo1, dpo2_overall = (float(table.loc[m, "overall"]) for m in ("sft", "dpo-1", "dpo-2"))
     rows.append(("SFT < DPO-1 <= DPO-2", dpo2_overall - sft, f"{sft:.2f} < {dpo1:.2f} <= {dpo2_overall:.2f}",
                  sft < dpo1 <= dpo2_overall))
+    # On the 1-4 band: a raw band can sit below zero (ImageReward), where a ratio of raw means reads a rise as a fall.
+    bands = normalised(evals, aggregation).assign(method=evals["method"]).groupby("method").mean()
     for d in aggregation.dimensions:
-        drop = float(table.loc["dpo-2", d] / original[d] - 1)
+        drop = float(bands.loc["dpo-2", d] / bands.loc["original", d] - 1)
         rows.append((f"{d} vs original", drop, ">= -0.05", drop >= -0.05))
     return rows
 
