@@ -181,6 +181,13 @@ class EvaluateConfig(Section):
                                           description="The search for the best constant suffix")
     bootstrap: int = Field(1000, ge=100, description="Bootstrap resamples for the 95% intervals")
 
+    @model_validator(mode="after")
+    def _promptist_has_a_checkpoint(self):
+        """The promptist baseline needs its checkpoint before any stage runs, not after the others have."""
+        if "promptist" in self.baselines and not self.promptist:
+            raise ValueError("the promptist baseline needs evaluate.promptist: microsoft/Promptist or a local copy")
+        return self
+
 
 class RunConfig(Section):
     """Everything a run needs; the resolved config is saved beside its artifacts."""

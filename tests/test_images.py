@@ -128,3 +128,10 @@ def test_the_evaluation_and_report_of_images_carry_the_image_dimensions(image_ru
     assert set(IMAGE_SUITE_DIMENSIONS) <= set(evals.columns) and evals["error"].isna().all()
     report = Store(cfg.store).read_bytes(evaluated["report"]["markdown"]).decode()
     assert "PickScore" in report or "PICKSCORE" in report.upper()
+
+
+def test_the_promptist_baseline_without_its_checkpoint_is_one_clear_error_at_config_time():
+    with pytest.raises(ValueError, match="promptist baseline needs evaluate.promptist"):
+        load_config("image-demo", ["evaluate.baselines=[booster, promptist]"])
+    cfg = load_config("image-demo", ["evaluate.baselines=[promptist]", "evaluate.promptist=/models/Promptist"])
+    assert cfg.evaluate.promptist == "/models/Promptist"
